@@ -1,0 +1,23 @@
+import { Command } from "commander";
+import { registerSlashingProtectionCommands } from "./slashing-protection.js";
+import { CliError } from "./errors.js";
+
+const program = new Command()
+  .name("bulwark")
+  .description("Slashing-proof remote signer for Ethereum validators")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+registerSlashingProtectionCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

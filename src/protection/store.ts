@@ -1,0 +1,76 @@
+/**
+ * The slashing-protection store: the only way the rest of Bulwark reads or writes signing history.
+ * Implementations (embedded SQLite, shared PostgreSQL) guarantee for `checkAndRecord`:
+ * - the check and the record happen atomically per validator, serialised against every other
+ *   caller of the same database, in this process or another;
+ * - the record is durable (committed and synced) before the returned promise resolves;
+ * - on any storage failure the promise rejects and nothing may be signed (fail closed).
+ */
+import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
+import type { ValidatorHistory } from "./history.js";
+
+export interface ImportSummary {
+  validators: number;
+  blocksAdded: number;
+  attestationsAdded: number;
+  /** Records already present (identical) and therefore skipped. */
+  duplicatesSkipped: number;
+}
+
+export interface ImportOptions {
+  /** Called with the number of records processed since the last call. */
+  onProgress?: (records: number) => void;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Round-trip time of a trivial query, in milliseconds. */
+  latencyMs: number;
+  error?: string;
+}
+
+export interface ProtectionStore {
+  /** The chain this database belongs to; it refuses data for any other. */
+  readonly genesisValidatorsRoot: Root;
+
+  /**
+   * Checks each request against the history and records the allowed ones, all in one atomic,
+   * durable step. Requests are decided in order, so a later request sees the records of earlier
+   * ones. Returns one decision per request.
+   */
+  checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+
+  /** Merges EIP-3076 history into the database in one transaction: all of it or none. */
+  importHistory(
+    genesisValidatorsRoot: Root,
+    validators: readonly ValidatorHistory[],
+    options?: ImportOptions,
+  ): Promise<ImportSummary>;
+
+  /** The complete history of the given keys (all keys when omitted), one validator at a time. */
+  exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory>;
+
+  /** Every key with any recorded history. */
+  listValidators(): Promise<Pubkey[]>;
+
+  health(): Promise<StoreHealth>;
+
+  close(): Promise<void>;
+}
+
+/** Storage failed: the caller must not sign. */
+export class ProtectionStoreError extends Error {
+  override name = "ProtectionStoreError";
+}
+
+/** The database or an interchange file belongs to another chain. */
+export class GenesisMismatchError extends Error {
+  override name = "GenesisMismatchError";
+  constructor(
+    readonly expected: Root,
+    readonly actual: Root,
+    what: string,
+  ) {
+    super(`${what} is for genesis validators root ${actual}, but this database is bound to ${expected}`);
+  }
+}
