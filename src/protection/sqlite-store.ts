@@ -178,6 +178,8 @@ export class SqliteProtectionStore implements ProtectionStore {
 
   checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
     if (this.closed) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
+    const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
+    if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
     return new Promise((resolve, reject) => {
       this.pending.push({ requests, resolve, reject });
       if (!this.flushScheduled) {
@@ -360,6 +362,15 @@ export class SqliteProtectionStore implements ProtectionStore {
   private assertOpen(): void {
     if (this.closed) throw new ProtectionStoreError("slashing-protection database is closed");
   }
+}
+
+/** The store checks its own inputs: a bad number must never reach SQLite as a float or text. */
+function invalidRequestReason(request: ProtectionRequest): string | undefined {
+  const numbers = request.kind === "block" ? [request.slot] : [request.sourceEpoch, request.targetEpoch];
+  if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) return `${request.kind} numbers must be unsigned safe integers`;
+  if (!/^0x[0-9a-f]{96}$/.test(request.pubkey.toLowerCase())) return "pubkey must be 48 bytes of hex";
+  if (!/^0x[0-9a-f]{64}$/.test(request.signingRoot)) return "signing root must be 32 bytes of lowercase hex";
+  return undefined;
 }
 
 function toAttestationRecord(row: AttestationRow): AttestationRecord {
