@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerServeCommand } from "./serve.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
 import { CliError } from "./errors.js";
 
@@ -8,6 +9,7 @@ const program = new Command()
   .version("0.1.0")
   .showHelpAfterError();
 
+registerServeCommand(program);
 registerSlashingProtectionCommands(program);
 
 try {

@@ -1,0 +1,127 @@
+/**
+ * BLS signing on every core: worker threads each hold the secret keys and sign roots in batches.
+ * Requests arriving in the same event-loop turn are split across the workers, so a burst costs one
+ * message per worker rather than one per signature.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { PoolMessage, PoolReply } from "./sign-protocol.js";
+
+interface PendingSign {
+  pubkey: string;
+  root: Uint8Array;
+  resolve: (signature: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+interface WorkerState {
+  worker: Worker;
+  outstanding: number;
+  inFlight: Map<number, PendingSign[]>;
+}
+
+export class SignPoolError extends Error {
+  override name = "SignPoolError";
+}
+
+export class SignPool {
+  private readonly workers: WorkerState[];
+  private queue: PendingSign[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private closed = false;
+  /** Set when a worker died: the pool then refuses to sign (fail closed) and reports unhealthy. */
+  private failure: Error | undefined;
+
+  constructor(size = Math.max(1, availableParallelism())) {
+    const workerUrl = new URL("./sign-worker.js", import.meta.url);
+    this.workers = Array.from({ length: size }, () => {
+      const state: WorkerState = { worker: new Worker(workerUrl), outstanding: 0, inFlight: new Map() };
+      state.worker.on("message", (reply: PoolReply) => this.settle(state, reply));
+      state.worker.on("error", (err) => this.failWorker(state, err));
+      state.worker.on("exit", (code) => {
+        if (!this.closed) this.failWorker(state, new Error(`signing worker exited with code ${code}`));
+      });
+      state.worker.unref();
+      return state;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Hands keys to every worker. Callers keep no other copy of the secrets they pass. */
+  addKeys(keys: ReadonlyArray<{ pubkey: string; secretKey: Uint8Array }>): void {
+    const message: PoolMessage = { type: "add-keys", keys: keys.map((k) => [k.pubkey, k.secretKey]) };
+    for (const { worker } of this.workers) worker.postMessage(message);
+  }
+
+  removeKeys(pubkeys: readonly string[]): void {
+    const message: PoolMessage = { type: "remove-keys", pubkeys: [...pubkeys] };
+    for (const { worker } of this.workers) worker.postMessage(message);
+  }
+
+  sign(pubkey: string, root: Uint8Array): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new SignPoolError("signing pool is closed"));
+    if (this.failure) return Promise.reject(new SignPoolError(`signing pool is broken: ${this.failure.message}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ pubkey, root, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    // Split the turn's work evenly, giving larger shares to the least busy workers first.
+    const byLoad = [...this.workers].sort((a, b) => a.outstanding - b.outstanding);
+    const share = Math.ceil(queue.length / byLoad.length);
+    for (let w = 0, start = 0; start < queue.length; w++, start += share) {
+      const state = byLoad[w]!;
+      const items = queue.slice(start, start + share);
+      const id = this.nextId++;
+      state.inFlight.set(id, items);
+      state.outstanding += items.length;
+      const message: PoolMessage = { type: "sign", id, items: items.map(({ pubkey, root }) => ({ pubkey, root })) };
+      state.worker.ref();
+      state.worker.postMessage(message);
+    }
+  }
+
+  private settle(state: WorkerState, reply: PoolReply): void {
+    const items = state.inFlight.get(reply.id);
+    if (items === undefined) return;
+    state.inFlight.delete(reply.id);
+    state.outstanding -= items.length;
+    if (state.inFlight.size === 0) state.worker.unref();
+    items.forEach((item, i) => {
+      const signature = reply.signatures[i];
+      if (signature) item.resolve(signature);
+      else item.reject(new SignPoolError(`no secret key loaded for ${item.pubkey}`));
+    });
+  }
+
+  /** Why the pool cannot sign, or undefined when it can. */
+  get brokenReason(): string | undefined {
+    return this.failure?.message;
+  }
+
+  private failWorker(state: WorkerState, err: Error): void {
+    this.failure ??= err;
+    for (const items of state.inFlight.values()) {
+      for (const item of items) item.reject(new SignPoolError(`signing failed: ${err.message}`));
+    }
+    state.inFlight.clear();
+    state.outstanding = 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}

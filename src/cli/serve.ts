@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { type Command, Option } from "commander";
+import { pino } from "pino";
+import { applyConfigFile } from "../config/layered-options.js";
+import { resolveNetwork } from "../config/networks.js";
+import { SigningCore } from "../core/signing-core.js";
+import { loadKeystores } from "../keys/load-keystores.js";
+import { openProtectionStore } from "../protection/open-store.js";
+import { buildApp } from "../server/app.js";
+import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
+import { SignerMetrics } from "../server/metrics.js";
+import { dataDirOption, genesisValidatorsRootOption } from "./common-options.js";
+import { CliError } from "./errors.js";
+
+interface ServeOptions {
+  config?: string;
+  network?: string;
+  genesisValidatorsRoot?: string;
+  dataDir: string;
+  keystores?: string;
+  keystoresPasswords?: string;
+  keystoresPasswordFile?: string;
+  httpHost: string;
+  httpPort: string;
+  httpHostAllowlist?: string;
+  httpBodyLimit: string;
+  tlsKey?: string;
+  tlsCert?: string;
+  tlsClientCa?: string;
+  signingThreads?: string;
+  logLevel: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the remote signer (Web3Signer-compatible HTTP API)")
+    .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
+    .addOption(new Option("--network <name>", "mainnet, sepolia, holesky, hoodi, gnosis, chiado, minimal, or a consensus config.yaml path").env("BULWARK_NETWORK"))
+    .addOption(genesisValidatorsRootOption())
+    .addOption(dataDirOption())
+    .addOption(new Option("--keystores <dir>", "directory of EIP-2335 keystore files").env("BULWARK_KEYSTORES"))
+    .addOption(new Option("--keystores-passwords <dir>", "directory of password files named like the keystores, with .txt").env("BULWARK_KEYSTORES_PASSWORDS"))
+    .addOption(new Option("--keystores-password-file <file>", "one password file for every keystore").env("BULWARK_KEYSTORES_PASSWORD_FILE"))
+    .addOption(new Option("--http-host <host>", "address to listen on").env("BULWARK_HTTP_HOST").default("127.0.0.1"))
+    .addOption(new Option("--http-port <port>", "port to listen on").env("BULWARK_HTTP_PORT").default("9000"))
+    .addOption(new Option("--http-host-allowlist <hosts>", `comma-separated Host header values accepted, or * (default: ${DEFAULT_HOST_ALLOW_LIST.join(",")} and the listen address)`).env("BULWARK_HTTP_HOST_ALLOWLIST"))
+    .addOption(new Option("--http-body-limit <bytes>", "largest request body accepted").env("BULWARK_HTTP_BODY_LIMIT").default("1048576"))
+    .addOption(new Option("--tls-key <file>", "serve HTTPS with this private key (PEM)").env("BULWARK_TLS_KEY"))
+    .addOption(new Option("--tls-cert <file>", "certificate chain for --tls-key (PEM)").env("BULWARK_TLS_CERT"))
+    .addOption(new Option("--tls-client-ca <file>", "require client certificates signed by this CA (PEM)").env("BULWARK_TLS_CLIENT_CA"))
+    .addOption(new Option("--signing-threads <n>", "BLS signing threads (default: one per core)").env("BULWARK_SIGNING_THREADS"))
+    .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
+    .action(async (options: ServeOptions, command: Command) => {
+      if (options.config !== undefined) applyConfigFile(command, options.config);
+      await serve(command.opts<ServeOptions>());
+    });
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  if (options.network === undefined) throw new CliError("--network is required (or BULWARK_NETWORK, or network: in the config file)");
+  if (options.keystoresPasswords !== undefined && options.keystoresPasswordFile !== undefined) {
+    throw new CliError("give either --keystores-passwords or --keystores-password-file, not both");
+  }
+  if (options.keystores !== undefined && options.keystoresPasswords === undefined && options.keystoresPasswordFile === undefined) {
+    throw new CliError("--keystores needs --keystores-passwords DIR or --keystores-password-file FILE");
+  }
+  if ((options.tlsKey === undefined) !== (options.tlsCert === undefined)) throw new CliError("--tls-key and --tls-cert go together");
+  if (options.tlsClientCa !== undefined && options.tlsKey === undefined) throw new CliError("--tls-client-ca needs --tls-key and --tls-cert");
+  const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
+  const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
+  const signingThreads = options.signingThreads === undefined ? availableParallelism() : parseInteger(options.signingThreads, "--signing-threads", 1, 1024);
+
+  const logger = pino({ level: options.logLevel, base: { service: "bulwark" } });
+  const network = (() => {
+    try {
+      return resolveNetwork(options.network!, options.genesisValidatorsRoot);
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+  })();
+  const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch((err: Error) => {
+    throw new CliError(err.message);
+  });
+  const metrics = new SignerMetrics();
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics });
+  logger.info({ network: network.name, genesisValidatorsRoot: network.genesisValidatorsRoot, dataDir: options.dataDir }, "slashing-protection database open");
+
+  const keystoreKeys = new Set<string>();
+  const loadFromKeystores = async (): Promise<{ added: number; removed: number }> => {
+    if (options.keystores === undefined) return { added: 0, removed: 0 };
+    const loaded = await loadKeystores({
+      keystoresDir: options.keystores,
+      ...(options.keystoresPasswords !== undefined ? { passwordsDir: options.keystoresPasswords } : {}),
+      ...(options.keystoresPasswordFile !== undefined ? { passwordFile: options.keystoresPasswordFile } : {}),
+      logger,
+    });
+    const present = new Set(loaded.map((key) => key.pubkey));
+    const removed = [...keystoreKeys].filter((pubkey) => !present.has(pubkey));
+    core.removeKeys(removed);
+    for (const pubkey of removed) keystoreKeys.delete(pubkey);
+    const fresh = loaded.filter((key) => !keystoreKeys.has(key.pubkey));
+    core.addKeys(fresh);
+    for (const key of fresh) keystoreKeys.add(key.pubkey);
+    for (const key of loaded) key.secretKey.fill(0);
+    return { added: fresh.length, removed: removed.length };
+  };
+
+  try {
+    const { added } = await loadFromKeystores();
+    if (added === 0) {
+      logger.warn(
+        options.keystores === undefined
+          ? "no validator keys: start with --keystores DIR --keystores-passwords DIR to sign (see README, 'Adding keys')"
+          : `no keystores found in ${options.keystores}; add keystore files there and POST /reload`,
+      );
+    } else {
+      logger.info({ keys: added }, "validator keys loaded");
+    }
+  } catch (err) {
+    await core.close();
+    throw new CliError((err as Error).message);
+  }
+
+  const allowList = options.httpHostAllowlist
+    ? options.httpHostAllowlist.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
+    : [...DEFAULT_HOST_ALLOW_LIST, options.httpHost.toLowerCase()];
+  const app = buildApp({
+    core,
+    metrics,
+    logger,
+    bodyLimit,
+    hostAllowList: allowList,
+    ...(options.keystores !== undefined ? { reload: loadFromKeystores } : {}),
+    ...(options.tlsKey !== undefined && options.tlsCert !== undefined
+      ? {
+          https: {
+            key: readFileSync(options.tlsKey),
+            cert: readFileSync(options.tlsCert),
+            ...(options.tlsClientCa !== undefined ? { ca: readFileSync(options.tlsClientCa) } : {}),
+            requestCert: options.tlsClientCa !== undefined,
+          },
+        }
+      : {}),
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await app.close();
+    await core.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  const address = await app.listen({ host: options.httpHost, port }).catch(async (err: Error) => {
+    await core.close();
+    throw new CliError(`cannot listen on ${options.httpHost}:${port}: ${err.message}`);
+  });
+  logger.info({ address, keys: (await core.listKeys()).length, tls: options.tlsKey !== undefined }, "bulwark signer ready");
+}
+
+function parseInteger(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,61 @@
+/**
+ * The whole interface of the signing core, the only code that holds secret keys and decides to
+ * sign. Plain data in, plain data out, so the core can move into another process (or a TEE) without
+ * the HTTP layer changing.
+ */
+export interface SigningCoreApi {
+  /** Public keys (0x-hex) the core can sign with. */
+  listKeys(): Promise<string[]>;
+
+  /** Signs one Web3Signer request body for one key, after every safety check. */
+  sign(pubkey: string, body: unknown): Promise<SignOutcome>;
+
+  /**
+   * Signs one request body for many keys (ATTESTATION, AGGREGATION_SLOT, RANDAO_REVEAL,
+   * SYNC_COMMITTEE_MESSAGE, SYNC_COMMITTEE_SELECTION_PROOF) with one protection transaction.
+   * One outcome per identifier, in order.
+   */
+  signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome>;
+
+  /** Merges EIP-3076 interchange data (the parsed JSON document). */
+  importProtection(interchange: unknown): Promise<ProtectionImportResult>;
+
+  /** EIP-3076 interchange JSON text of the given keys (all keys with history when omitted). */
+  exportProtection(pubkeys?: readonly string[]): Promise<string>;
+
+  health(): Promise<CoreHealth>;
+}
+
+export type SignErrorCode =
+  | "bad-request"
+  | "root-mismatch"
+  | "unknown-key"
+  | "slashing"
+  | "wrong-network"
+  | "internal";
+
+export interface SignError {
+  code: SignErrorCode;
+  message: string;
+  /** For "slashing": which rule refused (e.g. "surrounds-existing"), for metrics and logs. */
+  reason?: string;
+}
+
+export type SignOutcome = { ok: true; signature: string } | { ok: false; error: SignError };
+
+/** The whole batch is refused (malformed, unsupported type, duplicate keys), or one outcome per key. */
+export type BatchOutcome = { ok: true; results: SignOutcome[] } | { ok: false; error: SignError };
+
+export interface ProtectionImportResult {
+  validators: number;
+  blocksAdded: number;
+  attestationsAdded: number;
+  duplicatesSkipped: number;
+}
+
+export interface CoreHealth {
+  ok: boolean;
+  keysLoaded: number;
+  protection: { ok: boolean; latencyMs: number; error?: string };
+  signing: { ok: boolean; error?: string };
+}

@@ -1,0 +1,242 @@
+/**
+ * The signing core: owns the keys (inside its signing pool) and the protection store. For every
+ * request it parses the typed payload, computes the signing root itself for the configured network,
+ * checks and durably records slashing data for blocks and attestations, and only then signs.
+ */
+import { SignPool } from "../bls/sign-pool.js";
+import type { Network } from "../config/networks.js";
+import {
+  BadRequestError,
+  computeSigningRoot,
+  parseSigningRequest,
+  SigningRootMismatchError,
+  type SigningRequest,
+  type SigningRootResult,
+  WrongNetworkError,
+} from "../eth/index.js";
+import { isHex } from "../protection/hex.js";
+import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
+import { describeRefusal } from "../protection/rules.js";
+import { GenesisMismatchError, type ProtectionStore } from "../protection/store.js";
+import type { ProtectionRequest } from "../protection/types.js";
+import type {
+  BatchOutcome,
+  CoreHealth,
+  ProtectionImportResult,
+  SignError,
+  SignErrorCode,
+  SigningCoreApi,
+  SignOutcome,
+} from "./api.js";
+
+/** Request types that one body can ask many keys to sign (the remote-signing-api batch endpoint). */
+export const BATCH_TYPES: ReadonlySet<string> = new Set([
+  "ATTESTATION",
+  "AGGREGATION_SLOT",
+  "RANDAO_REVEAL",
+  "SYNC_COMMITTEE_MESSAGE",
+  "SYNC_COMMITTEE_SELECTION_PROOF",
+]);
+
+/** Timing hooks for metrics; the core itself never depends on a metrics library. */
+export interface CoreObserver {
+  protectionSeconds(seconds: number): void;
+  signSeconds(seconds: number): void;
+}
+
+export interface SigningCoreOptions {
+  network: Network;
+  store: ProtectionStore;
+  /** Signing threads; defaults to one per core. */
+  signingThreads?: number;
+  observer?: CoreObserver;
+}
+
+export interface KeyToLoad {
+  pubkey: string;
+  secretKey: Uint8Array;
+}
+
+export class ProtectionImportError extends Error {
+  override name = "ProtectionImportError";
+}
+
+const fail = (code: SignErrorCode, message: string): { ok: false; error: SignError } => ({
+  ok: false,
+  error: { code, message },
+});
+
+export class SigningCore implements SigningCoreApi {
+  private readonly keys = new Set<string>();
+  private readonly pool: SignPool;
+  private readonly network: Network;
+  private readonly store: ProtectionStore;
+  private readonly observer: CoreObserver | undefined;
+
+  constructor(options: SigningCoreOptions) {
+    this.network = options.network;
+    this.store = options.store;
+    this.observer = options.observer;
+    this.pool = new SignPool(options.signingThreads);
+  }
+
+  /**
+   * Hands secret keys to the signing threads and wipes the caller's copies: after this call the
+   * only copies live inside the core's threads.
+   */
+  addKeys(keys: readonly KeyToLoad[]): void {
+    const fresh = keys.filter((key) => !this.keys.has(key.pubkey.toLowerCase()));
+    this.pool.addKeys(fresh.map((key) => ({ pubkey: key.pubkey.toLowerCase(), secretKey: key.secretKey })));
+    for (const key of fresh) this.keys.add(key.pubkey.toLowerCase());
+    for (const key of keys) key.secretKey.fill(0);
+  }
+
+  /** Stops signing with these keys at once: requests not yet signed are refused as unknown keys. */
+  removeKeys(pubkeys: readonly string[]): void {
+    const lower = pubkeys.map((pubkey) => pubkey.toLowerCase());
+    for (const pubkey of lower) this.keys.delete(pubkey);
+    this.pool.removeKeys(lower);
+  }
+
+  hasKey(pubkey: string): boolean {
+    return this.keys.has(pubkey.toLowerCase());
+  }
+
+  async listKeys(): Promise<string[]> {
+    return [...this.keys];
+  }
+
+  async sign(pubkey: string, body: unknown): Promise<SignOutcome> {
+    const key = pubkey.toLowerCase();
+    if (!this.keys.has(key)) return fail("unknown-key", `no key loaded for ${pubkey}`);
+    const prepared = this.prepare(body);
+    if (!prepared.ok) return prepared;
+    const { result } = prepared;
+    if (result.protection !== null) {
+      const refusal = await this.checkProtection([protectionRequest(key, result)]);
+      if (refusal[0] !== undefined) return refusal[0];
+    }
+    return this.signRoot(key, result.signingRoot);
+  }
+
+  async signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome> {
+    const type = (body as { type?: unknown } | null)?.type;
+    if (typeof type !== "string" || !BATCH_TYPES.has(type)) {
+      return fail("bad-request", `type: batch signing supports ${[...BATCH_TYPES].join(", ")}; got ${JSON.stringify(type)}`);
+    }
+    const keys = pubkeys.map((pubkey) => pubkey.toLowerCase());
+    const invalid = keys.find((key) => !isHex(key, 48));
+    if (invalid !== undefined) return fail("bad-request", `identifiers: ${invalid} is not a 48-byte hex public key`);
+    const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
+    if (duplicate !== undefined) return fail("bad-request", `identifiers: ${duplicate} appears more than once`);
+    if (keys.length === 0) return fail("bad-request", "identifiers: at least one public key is required");
+
+    const prepared = this.prepare(body);
+    if (!prepared.ok) return prepared;
+    const { result } = prepared;
+    const results: Array<SignOutcome | undefined> = keys.map((key) =>
+      this.keys.has(key) ? undefined : fail("unknown-key", `no key loaded for ${key}`),
+    );
+    if (result.protection !== null) {
+      const known = keys.filter((_, i) => results[i] === undefined);
+      const refusals = await this.checkProtection(known.map((key) => protectionRequest(key, result)));
+      let k = 0;
+      keys.forEach((_, i) => {
+        if (results[i] === undefined) results[i] = refusals[k++];
+      });
+    }
+    const signed = await Promise.all(
+      keys.map((key, i) => results[i] ?? this.signRoot(key, result.signingRoot)),
+    );
+    return { ok: true, results: signed };
+  }
+
+  private prepare(body: unknown): { ok: true; result: SigningRootResult } | { ok: false; error: SignError } {
+    let request: SigningRequest;
+    try {
+      request = parseSigningRequest(body);
+      return { ok: true, result: computeSigningRoot(this.network, request) };
+    } catch (err) {
+      if (err instanceof BadRequestError) return fail("bad-request", err.message);
+      if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
+      if (err instanceof WrongNetworkError) return fail("wrong-network", err.message);
+      return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
+    }
+  }
+
+  /** One refusal (or undefined when allowed) per request; any storage failure refuses them all. */
+  private async checkProtection(requests: ProtectionRequest[]): Promise<Array<SignOutcome | undefined>> {
+    const started = performance.now();
+    try {
+      const decisions = await this.store.checkAndRecord(requests);
+      return decisions.map((decision) =>
+        decision.allowed
+          ? undefined
+          : { ok: false as const, error: { code: "slashing" as const, message: describeRefusal(decision.refusal), reason: decision.refusal.reason } },
+      );
+    } catch (err) {
+      const outcome = fail("internal", `slashing protection unavailable, not signed: ${(err as Error).message}`);
+      return requests.map(() => outcome);
+    } finally {
+      this.observer?.protectionSeconds((performance.now() - started) / 1000);
+    }
+  }
+
+  private async signRoot(key: string, root: Uint8Array): Promise<SignOutcome> {
+    // A key removed while its request waited on the database must not sign.
+    if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
+    const started = performance.now();
+    try {
+      const signature = await this.pool.sign(key, root);
+      return { ok: true, signature: "0x" + Buffer.from(signature).toString("hex") };
+    } catch (err) {
+      return fail("internal", (err as Error).message);
+    } finally {
+      this.observer?.signSeconds((performance.now() - started) / 1000);
+    }
+  }
+
+  async importProtection(interchange: unknown): Promise<ProtectionImportResult> {
+    try {
+      const parsed = validateInterchange(interchange);
+      return await this.store.importHistory(parsed.genesisValidatorsRoot, parsed.validators);
+    } catch (err) {
+      if (err instanceof InterchangeFormatError || err instanceof GenesisMismatchError) {
+        throw new ProtectionImportError(`slashing protection data: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+
+  async exportProtection(pubkeys?: readonly string[]): Promise<string> {
+    let text = "";
+    for await (const chunk of serializeInterchange(this.store.genesisValidatorsRoot, this.store.exportHistory(pubkeys))) {
+      text += chunk;
+    }
+    return text;
+  }
+
+  async health(): Promise<CoreHealth> {
+    const protection = await this.store.health();
+    const broken = this.pool.brokenReason;
+    return {
+      ok: protection.ok && broken === undefined,
+      keysLoaded: this.keys.size,
+      protection,
+      signing: broken === undefined ? { ok: true } : { ok: false, error: broken },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.store.close();
+  }
+}
+
+function protectionRequest(pubkey: string, result: SigningRootResult): ProtectionRequest {
+  const signingRoot = "0x" + Buffer.from(result.signingRoot).toString("hex");
+  const facts = result.protection!;
+  return facts.kind === "block"
+    ? { kind: "block", pubkey, slot: facts.slot, signingRoot }
+    : { kind: "attestation", pubkey, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
+}

@@ -1,0 +1,30 @@
+import { ssz } from "@lodestar/types";
+import type { ForkInfo } from "./types.js";
+
+export const ZERO_ROOT = new Uint8Array(32);
+
+/** Consensus spec `compute_domain`. */
+export function computeDomain(
+  domainType: Uint8Array,
+  forkVersion: Uint8Array,
+  genesisValidatorsRoot: Uint8Array,
+): Uint8Array {
+  const forkDataRoot = ssz.phase0.ForkData.hashTreeRoot({
+    currentVersion: forkVersion,
+    genesisValidatorsRoot,
+  });
+  const domain = new Uint8Array(32);
+  domain.set(domainType, 0);
+  domain.set(forkDataRoot.subarray(0, 28), 4);
+  return domain;
+}
+
+/** Consensus spec `compute_signing_root`, given the object's hash tree root. */
+export function signingRootOf(objectRoot: Uint8Array, domain: Uint8Array): Uint8Array {
+  return ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain });
+}
+
+/** The version `get_domain` picks from a state's fork for a message of the given epoch. */
+export function forkVersionAt(fork: ForkInfo["fork"], epoch: number): Uint8Array {
+  return epoch < fork.epoch ? fork.previousVersion : fork.currentVersion;
+}

@@ -1,0 +1,182 @@
+import {
+  DOMAIN_AGGREGATE_AND_PROOF,
+  DOMAIN_APPLICATION_BUILDER,
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_PROPOSER,
+  DOMAIN_CONTRIBUTION_AND_PROOF,
+  DOMAIN_DEPOSIT,
+  DOMAIN_RANDAO,
+  DOMAIN_SELECTION_PROOF,
+  DOMAIN_SYNC_COMMITTEE,
+  DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
+  DOMAIN_VOLUNTARY_EXIT,
+} from "@lodestar/params";
+import { ssz } from "@lodestar/types";
+import type { Network } from "../config/networks.js";
+import { computeDomain, forkVersionAt, signingRootOf, ZERO_ROOT } from "./domain.js";
+import { BadRequestError, SigningRootMismatchError, WrongNetworkError } from "./errors.js";
+import { voluntaryExitForkVersion } from "./exit-fork.js";
+import { bytesEqual, toHex } from "./hex.js";
+import { assertProcessPreset, slotsPerEpoch } from "./preset.js";
+import type { ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } from "./types.js";
+
+/**
+ * Computes the signing root of a request for `network` from the typed request alone (never from the
+ * client's signingRoot), plus the facts slashing protection must check for blocks and attestations.
+ * Throws WrongNetworkError for another chain's fork_info, SigningRootMismatchError when the client's
+ * signingRoot differs, PresetMismatchError when preset-shaped types cannot be hashed correctly here.
+ */
+export function computeSigningRoot(network: Network, request: SigningRequest): SigningRootResult {
+  if ("forkInfo" in request) assertSameNetwork(network, request.forkInfo);
+  const { objectRoot, domain, protection } = signingInput(network, request);
+  const signingRoot = signingRootOf(objectRoot, domain);
+  if (request.signingRoot !== undefined && !bytesEqual(request.signingRoot, signingRoot)) {
+    throw new SigningRootMismatchError(toHex(signingRoot), toHex(request.signingRoot));
+  }
+  return { signingRoot, domain, protection };
+}
+
+interface Described {
+  objectRoot: Uint8Array;
+  domain: Uint8Array;
+  protection: ProtectionFacts | null;
+}
+
+function signingInput(network: Network, request: SigningRequest): Described {
+  const spe = slotsPerEpoch(network);
+  const epochOf = (slot: number): number => Math.floor(slot / spe);
+  const onChain = (forkInfo: ForkInfo, domainType: Uint8Array, epoch: number): Uint8Array =>
+    computeDomain(domainType, forkVersionAt(forkInfo.fork, epoch), forkInfo.genesisValidatorsRoot);
+
+  switch (request.type) {
+    case "BLOCK": {
+      assertProcessPreset(network);
+      const root = ssz.phase0.BeaconBlock.hashTreeRoot(request.block);
+      return proposal(request.forkInfo, root, request.block.slot, "block.slot");
+    }
+    case "BLOCK_V2": {
+      const b = request.beaconBlock;
+      switch (b.version) {
+        case "PHASE0": {
+          assertProcessPreset(network);
+          const root = ssz.phase0.BeaconBlock.hashTreeRoot(b.block);
+          return proposal(request.forkInfo, root, b.block.slot, "beacon_block.block.slot");
+        }
+        case "ALTAIR": {
+          assertProcessPreset(network);
+          const root = ssz.altair.BeaconBlock.hashTreeRoot(b.block);
+          return proposal(request.forkInfo, root, b.block.slot, "beacon_block.block.slot");
+        }
+        default: {
+          // The header's root equals the full block's root (body replaced by its root).
+          const root = ssz.phase0.BeaconBlockHeader.hashTreeRoot(b.blockHeader);
+          return proposal(request.forkInfo, root, b.blockHeader.slot, "beacon_block.block_header.slot");
+        }
+      }
+    }
+    case "ATTESTATION": {
+      const data = request.attestation;
+      const sourceEpoch = safe(data.source.epoch, "attestation.source.epoch");
+      const targetEpoch = safe(data.target.epoch, "attestation.target.epoch");
+      return {
+        objectRoot: ssz.phase0.AttestationData.hashTreeRoot(data),
+        domain: onChain(request.forkInfo, DOMAIN_BEACON_ATTESTER, targetEpoch),
+        protection: { kind: "attestation", sourceEpoch, targetEpoch },
+      };
+    }
+    case "AGGREGATION_SLOT": {
+      const { slot } = request.aggregationSlot;
+      const domain = onChain(request.forkInfo, DOMAIN_SELECTION_PROOF, epochOf(slot));
+      return plain(ssz.Slot.hashTreeRoot(slot), domain);
+    }
+    case "AGGREGATE_AND_PROOF": {
+      assertProcessPreset(network);
+      const aap = request.aggregateAndProof;
+      const slot = aap.aggregate.data.slot;
+      const domain = onChain(request.forkInfo, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
+      return plain(ssz.phase0.AggregateAndProof.hashTreeRoot(aap), domain);
+    }
+    case "AGGREGATE_AND_PROOF_V2": {
+      assertProcessPreset(network);
+      const v2 = request.aggregateAndProof;
+      const root =
+        v2.version === "ELECTRA" || v2.version === "FULU"
+          ? ssz.electra.AggregateAndProof.hashTreeRoot(v2.data)
+          : ssz.phase0.AggregateAndProof.hashTreeRoot(v2.data);
+      const slot = v2.data.aggregate.data.slot;
+      const domain = onChain(request.forkInfo, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
+      return plain(root, domain);
+    }
+    case "RANDAO_REVEAL": {
+      const { epoch } = request.randaoReveal;
+      return plain(ssz.Epoch.hashTreeRoot(epoch), onChain(request.forkInfo, DOMAIN_RANDAO, epoch));
+    }
+    case "VOLUNTARY_EXIT": {
+      const exit = request.voluntaryExit;
+      const version = voluntaryExitForkVersion(network, request.forkInfo, exit.epoch);
+      const gvr = request.forkInfo.genesisValidatorsRoot;
+      const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, version, gvr);
+      return plain(ssz.phase0.VoluntaryExit.hashTreeRoot(exit), domain);
+    }
+    case "DEPOSIT": {
+      const { pubkey, withdrawalCredentials, amount, genesisForkVersion } = request.deposit;
+      // Deposits are verified by the deposit contract flow before genesis exists: no chain root.
+      const domain = computeDomain(DOMAIN_DEPOSIT, genesisForkVersion, ZERO_ROOT);
+      const message = { pubkey, withdrawalCredentials, amount };
+      return plain(ssz.phase0.DepositMessage.hashTreeRoot(message), domain);
+    }
+    case "SYNC_COMMITTEE_MESSAGE": {
+      const { beaconBlockRoot, slot } = request.syncCommitteeMessage;
+      const domain = onChain(request.forkInfo, DOMAIN_SYNC_COMMITTEE, epochOf(slot));
+      return plain(ssz.Root.hashTreeRoot(beaconBlockRoot), domain);
+    }
+    case "SYNC_COMMITTEE_SELECTION_PROOF": {
+      const data = request.syncAggregatorSelectionData;
+      const domainType = DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF;
+      const domain = onChain(request.forkInfo, domainType, epochOf(data.slot));
+      return plain(ssz.altair.SyncAggregatorSelectionData.hashTreeRoot(data), domain);
+    }
+    case "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF": {
+      assertProcessPreset(network);
+      const cap = request.contributionAndProof;
+      const slot = cap.contribution.slot;
+      const domain = onChain(request.forkInfo, DOMAIN_CONTRIBUTION_AND_PROOF, epochOf(slot));
+      return plain(ssz.altair.ContributionAndProof.hashTreeRoot(cap), domain);
+    }
+    case "VALIDATOR_REGISTRATION": {
+      // Builder API: the domain is fixed to the genesis fork version with a zero root, so that one
+      // registration is valid across forks.
+      const version = network.config.GENESIS_FORK_VERSION;
+      const domain = computeDomain(DOMAIN_APPLICATION_BUILDER, version, ZERO_ROOT);
+      const registration = request.validatorRegistration;
+      return plain(ssz.bellatrix.ValidatorRegistrationV1.hashTreeRoot(registration), domain);
+    }
+  }
+
+  function proposal(forkInfo: ForkInfo, objectRoot: Uint8Array, rawSlot: number, path: string): Described {
+    const slot = safe(rawSlot, path);
+    return {
+      objectRoot,
+      domain: onChain(forkInfo, DOMAIN_BEACON_PROPOSER, epochOf(slot)),
+      protection: { kind: "block", slot },
+    };
+  }
+}
+
+function plain(objectRoot: Uint8Array, domain: Uint8Array): Described {
+  return { objectRoot, domain, protection: null };
+}
+
+/** Slashing protection compares these as JS numbers, so they must be exact. */
+function safe(value: number, path: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new BadRequestError(path, `value above ${Number.MAX_SAFE_INTEGER} is not supported`);
+  }
+  return value;
+}
+
+function assertSameNetwork(network: Network, forkInfo: ForkInfo): void {
+  const got = toHex(forkInfo.genesisValidatorsRoot);
+  const expected = network.genesisValidatorsRoot.toLowerCase();
+  if (got !== expected) throw new WrongNetworkError(expected, got);
+}

@@ -1,0 +1,149 @@
+import { BadRequestError } from "./errors.js";
+import { isHex } from "./hex.js";
+import { expectObject, joinPath } from "./json-fields.js";
+
+/** Any SSZ type from @lodestar/types: all we call on it is `fromJson`. */
+export interface SszJsonType<T> {
+  fromJson(json: unknown): T;
+}
+
+/**
+ * What we read from an SSZ type object to check JSON against it. @chainsafe/ssz is not a direct
+ * dependency, so the type classes are recognised by their public properties, not by instanceof.
+ */
+interface SszShape {
+  fieldsEntries?: { fieldName: string; fieldType: unknown; jsonKey: string }[];
+  lengthBytes?: number;
+  limitBytes?: number;
+  lengthBits?: number;
+  limitBits?: number;
+  elementType?: unknown;
+  isList?: boolean;
+  limit?: number;
+  length?: number;
+  byteLength?: number;
+  isBasic?: boolean;
+  clipInfinity?: boolean;
+  maxDecimalStr?: string;
+  defaultValue?: () => unknown;
+}
+
+const DECIMAL = /^[0-9]+$/;
+
+/**
+ * Decodes beacon-API JSON into an SSZ value. The SSZ library's own `fromJson` is lax (hex without
+ * 0x, non-hex digits read as 0, "12abc" read as 12, negative numbers), which would silently change
+ * what gets signed, so the JSON is first checked and normalised against the type, giving errors
+ * that name the field path.
+ */
+export function decodeSsz<T>(type: SszJsonType<T>, json: unknown, path: string): T {
+  const normalised = normalise(type, json, path);
+  try {
+    return type.fromJson(normalised);
+  } catch (err) {
+    throw new BadRequestError(path, (err as Error).message);
+  }
+}
+
+function normalise(type: unknown, json: unknown, path: string): unknown {
+  const shape = type as SszShape;
+  if (Array.isArray(shape.fieldsEntries)) {
+    const obj = expectObject(json, path);
+    const out: Record<string, unknown> = {};
+    for (const { fieldName, fieldType, jsonKey } of shape.fieldsEntries) {
+      // Unknown extra keys are ignored; camelCase spellings are accepted as aliases.
+      const value = obj[jsonKey] !== undefined ? obj[jsonKey] : obj[fieldName];
+      const fieldPath = joinPath(path, jsonKey);
+      if (value === undefined || value === null) throw new BadRequestError(fieldPath, "missing");
+      out[jsonKey] = normalise(fieldType, value, fieldPath);
+    }
+    return out;
+  }
+  if (typeof shape.lengthBytes === "number") {
+    return fixedHex(json, shape.lengthBytes, path);
+  }
+  if (typeof shape.limitBytes === "number") {
+    if (!isHex(json) || json.length > 2 + 2 * shape.limitBytes) {
+      throw new BadRequestError(path, `expected 0x-prefixed hex of at most ${shape.limitBytes} bytes`);
+    }
+    return json;
+  }
+  if (typeof shape.lengthBits === "number") {
+    const bits = fixedHex(json, Math.ceil(shape.lengthBits / 8), path, `${shape.lengthBits}-bit bitvector`);
+    return checkedByType(type, bits, path);
+  }
+  if (typeof shape.limitBits === "number") {
+    const maxBytes = Math.floor(shape.limitBits / 8) + 1;
+    if (!isHex(json) || json.length < 4 || json.length > 2 + 2 * maxBytes) {
+      throw new BadRequestError(
+        path,
+        `expected 0x-prefixed hex bitlist of 1 to ${maxBytes} bytes (limit ${shape.limitBits} bits)`,
+      );
+    }
+    return checkedByType(type, json, path);
+  }
+  if (shape.elementType !== undefined) {
+    return array(shape, json, path);
+  }
+  if (shape.isBasic === true && typeof shape.defaultValue === "function") {
+    const zero = shape.defaultValue();
+    if (typeof zero === "boolean") {
+      if (typeof json !== "boolean") throw new BadRequestError(path, "expected true or false");
+      return json;
+    }
+    if (typeof zero === "number" || typeof zero === "bigint") {
+      return uint(shape, typeof zero === "number", json, path);
+    }
+  }
+  // A type we do not model: its own fromJson decides.
+  return json;
+}
+
+/** Lets the type itself check what we do not (bitlist padding bit, unused bitvector bits). */
+function checkedByType(type: unknown, json: string, path: string): string {
+  try {
+    (type as SszJsonType<unknown>).fromJson(json);
+  } catch (err) {
+    throw new BadRequestError(path, (err as Error).message);
+  }
+  return json;
+}
+
+function fixedHex(json: unknown, bytes: number, path: string, what = `${bytes}-byte hex`): string {
+  if (!isHex(json) || json.length !== 2 + 2 * bytes) {
+    throw new BadRequestError(path, `expected 0x-prefixed ${what}`);
+  }
+  return json;
+}
+
+function array(shape: SszShape, json: unknown, path: string): unknown[] {
+  if (!Array.isArray(json)) throw new BadRequestError(path, "expected a JSON array");
+  if (shape.isList === true && typeof shape.limit === "number" && json.length > shape.limit) {
+    throw new BadRequestError(path, `at most ${shape.limit} items allowed, got ${json.length}`);
+  }
+  if (shape.isList !== true && typeof shape.length === "number" && json.length !== shape.length) {
+    throw new BadRequestError(path, `exactly ${shape.length} items expected, got ${json.length}`);
+  }
+  return json.map((item, i) => normalise(shape.elementType, item, `${path}[${i}]`));
+}
+
+function uint(shape: SszShape, asNumber: boolean, json: unknown, path: string): string {
+  const bits = 8 * (shape.byteLength ?? 8);
+  const expected = `expected a decimal uint${bits} string`;
+  let value: bigint;
+  if (typeof json === "string" && DECIMAL.test(json)) {
+    value = BigInt(json);
+  } else if (typeof json === "number" && Number.isSafeInteger(json) && json >= 0) {
+    value = BigInt(json);
+  } else {
+    throw new BadRequestError(path, expected);
+  }
+  if (value >= 1n << BigInt(bits)) throw new BadRequestError(path, `${expected}, value too large`);
+  const text = value.toString();
+  // Lodestar keeps slots, epochs and indices as JS numbers; it reads 2^64-1 as "far future".
+  if (asNumber && value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (shape.clipInfinity === true && text === shape.maxDecimalStr) return text;
+    throw new BadRequestError(path, `value above ${Number.MAX_SAFE_INTEGER} is not supported`);
+  }
+  return text;
+}

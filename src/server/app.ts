@@ -1,0 +1,180 @@
+/**
+ * The HTTP layer: Web3Signer's signing API, the remote-signing-api batch endpoint, health, metrics.
+ * It never touches a secret key: every decision is the signing core's.
+ */
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { SignError } from "../core/api.js";
+import type { SigningCore } from "../core/signing-core.js";
+import { SIGNING_REQUEST_TYPES } from "../eth/index.js";
+import { hostAllowed, type HostAllowList } from "./host-allow-list.js";
+import type { SignerMetrics } from "./metrics.js";
+import { STATUS_OF } from "./status.js";
+
+export interface AppOptions {
+  core: SigningCore;
+  metrics: SignerMetrics;
+  logger: Logger;
+  /** Largest accepted request body in bytes; larger gets 413. */
+  bodyLimit: number;
+  hostAllowList: HostAllowList;
+  /** Re-reads key sources; absent when the signer has nothing to reload. */
+  reload?: () => Promise<{ added: number; removed: number }>;
+  https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean };
+}
+
+const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { core, metrics } = options;
+  const app = fastify({
+    loggerInstance: options.logger,
+    // One log line per signature would drown the refusals that matter; those are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    ...(options.https
+      ? {
+          https: {
+            key: options.https.key,
+            cert: options.https.cert,
+            ...(options.https.ca ? { ca: options.https.ca } : {}),
+            requestCert: options.https.requestCert,
+            rejectUnauthorized: options.https.requestCert,
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (!hostAllowed(options.hostAllowList, request.headers.host)) {
+      return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `host ${request.headers.host ?? "(none)"} is not in the allow-list` });
+    }
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.logger.error({ err: error }, "internal error");
+    const message = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? `request body larger than ${options.bodyLimit} bytes` : error.message;
+    return reply.code(status).send({ statusCode: status, error: status === 500 ? "Internal Server Error" : "Bad Request", message });
+  });
+
+  app.get("/upcheck", async (_request, reply) => reply.type("text/plain").send("OK"));
+
+  app.get("/healthcheck", async (_request, reply) => {
+    const health = await core.health();
+    const status = (ok: boolean) => (ok ? "UP" : "DOWN");
+    return reply.code(health.ok ? 200 : 503).send({
+      status: status(health.ok),
+      outcome: status(health.ok),
+      checks: [
+        { id: "keys", status: "UP", data: { keysLoaded: health.keysLoaded } },
+        {
+          id: "slashing-protection",
+          status: status(health.protection.ok),
+          data: { latencyMs: Number(health.protection.latencyMs.toFixed(3)), ...(health.protection.error ? { error: health.protection.error } : {}) },
+        },
+        { id: "signing", status: status(health.signing.ok), ...(health.signing.error ? { data: { error: health.signing.error } } : {}) },
+      ],
+    });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    metrics.keysLoaded.set((await core.listKeys()).length);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get("/api/v1/eth2/publicKeys", async () => core.listKeys());
+
+  app.post<{ Params: { identifier: string } }>("/api/v1/eth2/sign/:identifier", async (request, reply) => {
+    const started = performance.now();
+    const type = requestType(request.body);
+    const outcome = await core.sign(request.params.identifier, request.body);
+    record(options, type, outcome, request.params.identifier);
+    metrics.latency.observe({ type }, (performance.now() - started) / 1000);
+    if (!outcome.ok) return sendError(reply, outcome.error.code, outcome.error.message);
+    return sendSignature(request, reply, outcome.signature);
+  });
+
+  app.post("/api/v1/eth2/sign", async (request, reply) => {
+    const started = performance.now();
+    const body = request.body as { identifiers?: unknown; signing_request?: unknown } | null;
+    if (body === null || typeof body !== "object" || !Array.isArray(body.identifiers) || !body.identifiers.every((id) => typeof id === "string")) {
+      return sendError(reply, "bad-request", "identifiers: expected an array of public keys");
+    }
+    const identifiers = body.identifiers as string[];
+    const type = requestType(body.signing_request);
+    const batch = await core.signBatch(identifiers, body.signing_request);
+    metrics.latency.observe({ type }, (performance.now() - started) / 1000);
+    if (!batch.ok) {
+      record(options, type, batch, "(batch)");
+      return sendError(reply, batch.error.code, batch.error.message);
+    }
+    return batch.results.map((outcome, i) => {
+      const identifier = identifiers[i]!;
+      record(options, type, outcome, identifier);
+      return outcome.ok
+        ? { identifier, signature: outcome.signature }
+        : { identifier, error: { code: STATUS_OF[outcome.error.code], message: outcome.error.message } };
+    });
+  });
+
+  if (options.reload) {
+    const reload = options.reload;
+    app.post("/reload", async (_request, reply) => {
+      try {
+        const result = await reload();
+        metrics.keysLoaded.set((await core.listKeys()).length);
+        return reply.send(result);
+      } catch (err) {
+        options.logger.error({ err: (err as Error).message }, "reload failed; keeping the keys already loaded");
+        return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: `reload failed, keys unchanged: ${(err as Error).message}` });
+      }
+    });
+  }
+
+  return app;
+}
+
+function requestType(body: unknown): string {
+  const type = (body as { type?: unknown } | null)?.type;
+  return typeof type === "string" && KNOWN_TYPES.has(type.toUpperCase()) ? type.toUpperCase() : "UNKNOWN";
+}
+
+const OUTCOME_LABEL = {
+  "bad-request": "bad_request",
+  "root-mismatch": "bad_request",
+  "unknown-key": "unknown_key",
+  slashing: "refused_slashing",
+  "wrong-network": "wrong_network",
+  internal: "error",
+} as const;
+
+function record(options: AppOptions, type: string, outcome: { ok: true } | { ok: false; error: SignError }, pubkey: string): void {
+  if (outcome.ok) {
+    options.metrics.requests.inc({ type, outcome: "signed" });
+    return;
+  }
+  const { code, message, reason } = outcome.error;
+  options.metrics.requests.inc({ type, outcome: OUTCOME_LABEL[code] });
+  if (code === "slashing") {
+    options.metrics.refusals.inc({ reason: reason ?? "unknown" });
+    options.logger.warn({ pubkey, type, reason }, message);
+  } else if (code === "internal") {
+    options.logger.error({ pubkey, type }, message);
+  } else {
+    options.logger.debug({ pubkey, type, code }, message);
+  }
+}
+
+function sendError(reply: FastifyReply, code: keyof typeof STATUS_OF, message: string): FastifyReply {
+  const status = STATUS_OF[code];
+  return reply.code(status).send({ statusCode: status, error: code, message });
+}
+
+/** JSON when the client accepts it (or says nothing), plain hex when it asks for text only. */
+function sendSignature(request: FastifyRequest, reply: FastifyReply, signature: string): FastifyReply {
+  const accept = request.headers.accept;
+  const wantsJson = accept === undefined || accept === "" || /application\/json|\*\/\*|application\/\*/.test(accept);
+  if (wantsJson) return reply.send({ signature });
+  return reply.type("text/plain").send(signature);
+}

@@ -1,0 +1,11 @@
+import type { SignErrorCode } from "../core/api.js";
+
+/** HTTP status for each refusal of the core, as Web3Signer clients expect them. */
+export const STATUS_OF: Record<SignErrorCode, number> = {
+  "bad-request": 400,
+  "root-mismatch": 400,
+  "unknown-key": 404,
+  slashing: 412,
+  "wrong-network": 412,
+  internal: 500,
+};
