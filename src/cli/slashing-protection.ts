@@ -38,7 +38,7 @@ export function registerSlashingProtectionCommands(program: Command): void {
     .addOption(dataDirOption())
     .addOption(networkOption())
     .addOption(genesisValidatorsRootOption())
-    .option("--pubkey <pubkey...>", "export only these validators (repeatable)")
+    .option("--pubkey <pubkey>", "export only this validator (repeat for several)", collect, [] as string[])
     .action(async (file: string, options: StoreOptions & { pubkey?: string[] }) => exportCommand(file, options));
 }
 
@@ -79,10 +79,11 @@ async function importCommand(file: string, options: StoreOptions): Promise<void>
 
 async function exportCommand(file: string, options: StoreOptions & { pubkey?: string[] }): Promise<void> {
   const network = networkFromOptions(options);
-  const pubkeys = options.pubkey?.map((pubkey) => {
+  const selected = (options.pubkey ?? []).map((pubkey) => {
     if (!isHex(pubkey, 48)) throw new CliError(`--pubkey ${pubkey}: expected 0x followed by 96 hex digits`);
     return pubkey.toLowerCase();
   });
+  const pubkeys = selected.length > 0 ? [...new Set(selected)] : undefined;
   const store = await openStore(options, network.genesisValidatorsRoot, { mustExist: true });
   try {
     const total = pubkeys?.length ?? (await store.listValidators()).length;
@@ -101,6 +102,10 @@ async function exportCommand(file: string, options: StoreOptions & { pubkey?: st
   } finally {
     await store.close();
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function readInput(file: string): string {

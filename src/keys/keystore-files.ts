@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join, resolve } from "node:path";
 import { schemaValidationErrors, type IKeystore } from "@chainsafe/bls-keystore";
-import { jsonErrorOffset } from "./json-error-offset.js";
+import { findJsonSyntaxError } from "../util/json-syntax.js";
 import { KeystoreFileError, KeystoreLoadError } from "./keystore-errors.js";
 
 export interface KeystoreFile {
@@ -106,17 +106,9 @@ function whyNotKeystore(json: unknown): string | undefined {
 function describeJsonError(err: unknown, text: string): string {
   const message = err instanceof Error ? err.message : String(err);
   const what = message.replace(/, ".*" is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/s, "");
-  let offset: number | undefined;
-  try {
-    offset = jsonErrorOffset(text);
-  } catch {
-    // Nesting deep enough to overflow the stack: report the error without a position.
-  }
-  if (offset === undefined) return `malformed JSON (${what})`;
-  const before = text.slice(0, offset).split("\n");
-  const line = before.length;
-  const column = (before.at(-1)?.length ?? 0) + 1;
-  return `malformed JSON at line ${line} column ${column} (${what})`;
+  const found = findJsonSyntaxError(text);
+  if (found === undefined) return `malformed JSON (${what})`;
+  return `malformed JSON at line ${found.line} column ${found.column} (${what})`;
 }
 
 /** `keystore-m_12381_3600_0_0_0-1.json` -> `<passwordsDir>/keystore-m_12381_3600_0_0_0-1.txt`. */

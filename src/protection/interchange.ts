@@ -27,7 +27,9 @@ export class InterchangeFormatError extends Error {
 }
 
 /** Parses and validates an interchange document; throws InterchangeFormatError naming the bad field. */
-export function parseInterchange(text: string): Interchange {
+export function parseInterchange(rawText: string): Interchange {
+  // Some Windows tools start UTF-8 files with a byte-order mark, which JSON does not allow.
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,108 +1,146 @@
 /**
  * Finds where a JSON text stops being valid. Node 20's JSON.parse does not always say, and an
- * operator fixing a hand-edited interchange file needs a line and column. Only called after
- * JSON.parse has failed, so it favours clarity over speed.
+ * operator fixing a hand-edited interchange file or keystore needs a line and column. Only called
+ * after JSON.parse has failed. Iterative (an explicit stack), so deep nesting cannot overflow it.
  */
 export interface SyntaxProblem {
+  offset: number;
   line: number;
   column: number;
   problem: string;
 }
 
+class SyntaxAt {
+  constructor(
+    readonly offset: number,
+    readonly problem: string,
+  ) {}
+}
+
+const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
+
 export function findJsonSyntaxError(text: string): SyntaxProblem | undefined {
   let i = 0;
   const fail = (problem: string): never => {
-    throw Object.assign(new Error(problem), { offset: i });
+    throw new SyntaxAt(i, problem);
   };
   const skipSpace = () => {
     while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
   };
-  const expect = (literal: string) => {
-    if (text.startsWith(literal, i)) i += literal.length;
-    else fail(`expected ${literal}`);
+  const literal = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail(`expected ${word}`);
+      i++;
+    }
   };
-  const parseString = () => {
+  const digits = () => {
+    if (!isDigit(text[i])) fail("invalid number");
+    while (isDigit(text[i])) i++;
+  };
+  const number = () => {
+    if (text[i] === "-") i++;
+    if (text[i] === "0") i++;
+    else digits();
+    if (text[i] === ".") {
+      i++;
+      digits();
+    }
+    if (text[i] === "e" || text[i] === "E") {
+      i++;
+      if (text[i] === "+" || text[i] === "-") i++;
+      digits();
+    }
+  };
+  const string = () => {
+    if (text[i] !== '"') fail("expected a quoted string");
     i++;
-    while (i < text.length) {
-      const c = text[i]!;
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) fail("unterminated string");
+      if (c! < " ") fail("control character in string");
       if (c === '"') {
         i++;
         return;
       }
       if (c === "\\") {
-        const next = text[i + 1];
-        if (next === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("invalid \\u escape");
-          i += 6;
-        } else if (next !== undefined && '"\\/bfnrt'.includes(next)) i += 2;
-        else fail("invalid escape in string");
-      } else if (c.charCodeAt(0) < 0x20) fail("control character in string");
-      else i++;
+        const escape = text[i + 1];
+        if (escape === "u") {
+          i += 2;
+          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? "")) fail("invalid \\u escape");
+          continue;
+        }
+        if (escape === undefined || !'"\\/bfnrt'.includes(escape)) {
+          i++;
+          fail("invalid escape in string");
+        }
+        i += 2;
+        continue;
+      }
+      i++;
     }
-    fail("unterminated string");
   };
-  const parseNumber = () => {
-    const match = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i, i + 400));
-    if (match === null || match[0] === "") fail("invalid number");
-    i += match![0].length;
-  };
-  const parseValue = (): void => {
+  /** Reads one scalar, or opens a container and returns its closing bracket. */
+  const valueStart = (): "}" | "]" | undefined => {
     skipSpace();
     const c = text[i];
-    if (c === "{") {
+    if (c === "{" || c === "[") {
       i++;
-      skipSpace();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        skipSpace();
-        if (text[i] !== '"') fail("expected a quoted property name");
-        parseString();
-        skipSpace();
-        expect(":");
-        parseValue();
-        skipSpace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail("expected , or }");
-      }
+      return c === "{" ? "}" : "]";
     }
-    if (c === "[") {
-      i++;
-      skipSpace();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        parseValue();
-        skipSpace();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail("expected , or ]");
-      }
-    }
-    if (c === '"') return parseString();
-    if (c === "t") return expect("true");
-    if (c === "f") return expect("false");
-    if (c === "n") return expect("null");
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return parseNumber();
-    fail(c === undefined ? "unexpected end of file" : `unexpected character ${JSON.stringify(c)}`);
+    if (c === '"') string();
+    else if (c === "-" || isDigit(c)) number();
+    else if (c === "t") literal("true");
+    else if (c === "f") literal("false");
+    else if (c === "n") literal("null");
+    else fail(c === undefined ? "unexpected end of file" : `unexpected character ${JSON.stringify(c)}`);
+    return undefined;
   };
+  const objectKey = () => {
+    skipSpace();
+    if (text[i] !== '"') fail(text[i] === undefined ? "unexpected end of file" : "expected a quoted property name");
+    string();
+    skipSpace();
+    if (text[i] !== ":") fail("expected :");
+    i++;
+  };
+
   try {
-    parseValue();
+    const stack: Array<"}" | "]"> = [];
+    let opened = valueStart();
+    for (;;) {
+      if (opened !== undefined) {
+        stack.push(opened);
+        skipSpace();
+        if (text[i] === opened) {
+          i++;
+          stack.pop();
+        } else {
+          if (opened === "}") objectKey();
+          opened = valueStart();
+          continue;
+        }
+      }
+      const close = stack.at(-1);
+      if (close === undefined) break;
+      skipSpace();
+      if (text[i] === ",") {
+        i++;
+        if (close === "}") objectKey();
+        opened = valueStart();
+      } else if (text[i] === close) {
+        i++;
+        stack.pop();
+        opened = undefined;
+      } else {
+        fail(text[i] === undefined ? "unexpected end of file" : `expected , or ${close}`);
+      }
+    }
     skipSpace();
     if (i < text.length) fail("unexpected text after the JSON value");
     return undefined;
   } catch (err) {
-    const offset = (err as { offset?: number }).offset ?? i;
-    return { ...lineAndColumn(text, offset), problem: (err as Error).message };
+    if (!(err instanceof SyntaxAt)) throw err;
+    return { offset: err.offset, ...lineAndColumn(text, err.offset), problem: err.problem };
   }
 }
 

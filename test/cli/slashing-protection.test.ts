@@ -239,12 +239,17 @@ describe("slashing-protection import and export round trips", () => {
 
   test("export of selected --pubkey keys gives exactly those keys", () => {
     const dataDir = populatedDataDir();
-    const run = exportStdout(dataDir, "mainnet", ["--pubkey", PK[2], PK[0]]);
+    const run = exportStdout(dataDir, "mainnet", ["--pubkey", PK[2], "--pubkey", PK[0], "--pubkey", PK[2]]);
     assertOk(run, "export --pubkey");
     const doc = JSON.parse(run.stdout) as RawInterchange;
     const expected = interchange(MAINNET_GVR, sampleData().filter((v) => v.pubkey !== PK[1]));
     assert.deepEqual(canonical(doc), canonical(expected));
     assert.equal(doc.data.length, 2);
+
+    // The option may come before the file argument, as the help shows.
+    const before = bulwark(["slashing-protection", "export", "--pubkey", PK[0], "--data-dir", dataDir, "--network", "mainnet", "-"]);
+    assertOk(before, "export with --pubkey before the file");
+    assert.deepEqual((JSON.parse(before.stdout) as RawInterchange).data.map((v) => v.pubkey), [PK[0]]);
 
     // Uppercase hex digits select the same key.
     const upper = exportStdout(dataDir, "mainnet", ["--pubkey", "0x" + PK[1].slice(2).toUpperCase()]);
@@ -469,7 +474,7 @@ describe("slashing-protection errors write nothing", () => {
     for (const bad of ["0x1234", PK[0].slice(0, -1) + "g", PK[0].slice(2), PK[0] + "00"]) {
       const run = bulwark([
         "slashing-protection", "export", join(outDir, "x.json"),
-        "--data-dir", dataDir, "--network", "mainnet", "--pubkey", PK[1], bad,
+        "--data-dir", dataDir, "--network", "mainnet", "--pubkey", PK[1], "--pubkey", bad,
       ]);
       assertFails(run, bad, "--pubkey");
       assert.deepEqual(readdirSync(outDir), []);

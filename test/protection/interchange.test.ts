@@ -628,3 +628,14 @@ function checkSchema(value: unknown, schema: Schema, path = "$"): string[] {
   }
   return errors;
 }
+
+describe("files written by other tools", () => {
+  test("a leading UTF-8 byte-order mark is ignored", () => {
+    const doc = {
+      metadata: { interchange_format_version: "5", genesis_validators_root: "0x" + "ab".repeat(32) },
+      data: [{ pubkey: "0x" + "cd".repeat(48), signed_blocks: [{ slot: "7" }], signed_attestations: [] }],
+    };
+    const parsed = parseInterchange("\uFEFF" + JSON.stringify(doc));
+    assert.equal(parsed.validators[0]!.blocks[0]!.slot, 7);
+  });
+});

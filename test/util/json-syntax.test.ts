@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { jsonErrorOffset } from "../../src/keys/json-error-offset.js";
+import { findJsonSyntaxError } from "../../src/util/json-syntax.js";
+
+const jsonErrorOffset = (text: string) => findJsonSyntaxError(text)?.offset;
 
 const SAMPLE = JSON.stringify(
   { crypto: { kdf: { function: "scrypt", params: { n: 262144, salt: "d4e5" }, message: "" } }, pubkey: "96", version: 4, x: [1.5e-3, -0, true, false, null, "\u00e9\\n"] },
@@ -50,4 +52,23 @@ test("agrees with JSON.parse on validity and on every position V8 reports", () =
     }),
     { numRuns: 3000 },
   );
+});
+
+test("deep nesting is located without overflowing the stack", () => {
+  const depth = 200_000;
+  const text = "[".repeat(depth) + "]".repeat(depth - 1) + "x";
+  const found = findJsonSyntaxError(text);
+  assert.equal(found?.offset, 2 * depth - 1);
+  assert.equal(found?.line, 1);
+});
+
+test("long numbers do not shift the reported column", () => {
+  const digits = "1".repeat(500);
+  const text = `{"a": ${digits}, "b": x}`;
+  assert.equal(findJsonSyntaxError(text)?.column, text.indexOf("x") + 1);
+});
+
+test("lines and columns count from 1 across newlines", () => {
+  const found = findJsonSyntaxError('{\n  "a": 1,\n  "b": ,\n}');
+  assert.deepEqual([found?.line, found?.column], [3, 8]);
 });
