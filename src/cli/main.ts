@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerKeysCommands } from "./keys.js";
 import { registerServeCommand } from "./serve.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
 import { CliError } from "./errors.js";
@@ -10,6 +11,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerKeysCommands(program);
 registerSlashingProtectionCommands(program);
 
 try {
