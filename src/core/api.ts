@@ -7,6 +7,21 @@ export interface SigningCoreApi {
   /** Public keys (0x-hex) the core can sign with. */
   listKeys(): Promise<string[]>;
 
+  /** The keys with where they come from; read-only keys (from a keystore directory) cannot be deleted. */
+  listKeyInfo(): Promise<KeyInfo[]>;
+
+  /**
+   * Imports EIP-2335 keystores into the sealed key store, after importing the EIP-3076 data (if
+   * any) so that no imported key can sign before its history is known. One status per keystore.
+   */
+  importKeystores(keystores: readonly KeystoreImport[], slashingProtection?: unknown): Promise<KeyImportStatus[]>;
+
+  /**
+   * Stops signing with the keys at once, waits for signatures already being made, removes them
+   * from the sealed store and returns their slashing-protection history.
+   */
+  deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion>;
+
   /** Signs one Web3Signer request body for one key, after every safety check. */
   sign(pubkey: string, body: unknown): Promise<SignOutcome>;
 
@@ -51,6 +66,30 @@ export interface ProtectionImportResult {
   blocksAdded: number;
   attestationsAdded: number;
   duplicatesSkipped: number;
+}
+
+export interface KeyInfo {
+  pubkey: string;
+  readonly: boolean;
+}
+
+export interface KeystoreImport {
+  /** The keystore JSON document (parsed). */
+  keystore: unknown;
+  password: string;
+}
+
+export type KeyImportStatus =
+  | { status: "imported"; pubkey: string }
+  | { status: "duplicate"; pubkey: string }
+  | { status: "error"; message: string };
+
+export type KeyDeletionStatus = "deleted" | "not_active" | "not_found" | "error";
+
+export interface KeyDeletion {
+  statuses: Array<{ status: KeyDeletionStatus; message?: string }>;
+  /** EIP-3076 interchange JSON of the requested keys. */
+  slashingProtection: string;
 }
 
 export interface CoreHealth {

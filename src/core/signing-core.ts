@@ -3,7 +3,11 @@
  * request it parses the typed payload, computes the signing root itself for the configured network,
  * checks and durably records slashing data for blocks and attestations, and only then signs.
  */
+import { availableParallelism } from "node:os";
+import { type IKeystore, schemaValidationErrors } from "@chainsafe/bls-keystore";
 import { SignPool } from "../bls/sign-pool.js";
+import { decryptAll } from "../keys/decrypt-pool.js";
+import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
 import {
   BadRequestError,
@@ -22,6 +26,10 @@ import type { ProtectionRequest } from "../protection/types.js";
 import type {
   BatchOutcome,
   CoreHealth,
+  KeyDeletion,
+  KeyImportStatus,
+  KeyInfo,
+  KeystoreImport,
   ProtectionImportResult,
   SignError,
   SignErrorCode,
@@ -50,6 +58,8 @@ export interface SigningCoreOptions {
   /** Signing threads; defaults to one per core. */
   signingThreads?: number;
   observer?: CoreObserver;
+  /** Where keys imported or generated through the core are kept; without it the core cannot import. */
+  sealedStore?: SealedKeyStore;
 }
 
 export interface KeyToLoad {
@@ -61,41 +71,55 @@ export class ProtectionImportError extends Error {
   override name = "ProtectionImportError";
 }
 
+export class KeyImportUnavailableError extends Error {
+  override name = "KeyImportUnavailableError";
+}
+
 const fail = (code: SignErrorCode, message: string): { ok: false; error: SignError } => ({
   ok: false,
   error: { code, message },
 });
 
 export class SigningCore implements SigningCoreApi {
-  private readonly keys = new Set<string>();
+  /** Loaded keys; `readonly` ones come from a keystore directory and cannot be deleted through the core. */
+  private readonly keys = new Map<string, { readonly: boolean }>();
+  /** Signatures being made, per key, so that a deletion can wait for them. */
+  private readonly signing = new Map<string, Set<Promise<unknown>>>();
   private readonly pool: SignPool;
   private readonly network: Network;
   private readonly store: ProtectionStore;
   private readonly observer: CoreObserver | undefined;
+  private readonly sealedStore: SealedKeyStore | undefined;
 
   constructor(options: SigningCoreOptions) {
     this.network = options.network;
     this.store = options.store;
     this.observer = options.observer;
+    this.sealedStore = options.sealedStore;
     this.pool = new SignPool(options.signingThreads);
   }
 
   /**
    * Hands secret keys to the signing threads and wipes the caller's copies: after this call the
-   * only copies live inside the core's threads.
+   * only copies live inside the core's threads (and, for its own keys, the sealed store).
    */
-  addKeys(keys: readonly KeyToLoad[]): void {
+  addKeys(keys: readonly KeyToLoad[], options: { readonly: boolean } = { readonly: true }): void {
     const fresh = keys.filter((key) => !this.keys.has(key.pubkey.toLowerCase()));
     this.pool.addKeys(fresh.map((key) => ({ pubkey: key.pubkey.toLowerCase(), secretKey: key.secretKey })));
-    for (const key of fresh) this.keys.add(key.pubkey.toLowerCase());
+    for (const key of fresh) this.keys.set(key.pubkey.toLowerCase(), { readonly: options.readonly });
     for (const key of keys) key.secretKey.fill(0);
   }
 
-  /** Stops signing with these keys at once: requests not yet signed are refused as unknown keys. */
-  removeKeys(pubkeys: readonly string[]): void {
+  /**
+   * Stops signing with these keys at once: requests that have not reached the signing threads are
+   * refused as unknown keys, and the returned promise settles once those already there are done.
+   */
+  async removeKeys(pubkeys: readonly string[]): Promise<void> {
     const lower = pubkeys.map((pubkey) => pubkey.toLowerCase());
     for (const pubkey of lower) this.keys.delete(pubkey);
     this.pool.removeKeys(lower);
+    const pending = lower.flatMap((pubkey) => [...(this.signing.get(pubkey) ?? [])]);
+    await Promise.allSettled(pending);
   }
 
   hasKey(pubkey: string): boolean {
@@ -103,7 +127,84 @@ export class SigningCore implements SigningCoreApi {
   }
 
   async listKeys(): Promise<string[]> {
-    return [...this.keys];
+    return [...this.keys.keys()];
+  }
+
+  async listKeyInfo(): Promise<KeyInfo[]> {
+    return [...this.keys].map(([pubkey, { readonly }]) => ({ pubkey, readonly }));
+  }
+
+  async importKeystores(keystores: readonly KeystoreImport[], slashingProtection?: unknown): Promise<KeyImportStatus[]> {
+    const sealed = this.sealedStore;
+    if (sealed === undefined) {
+      throw new KeyImportUnavailableError("this signer has no sealed key store: start it with a sealing secret to import keys");
+    }
+    // History first: once a key is in the signing threads it can sign.
+    if (slashingProtection !== undefined) await this.importProtection(slashingProtection);
+    const statuses: Array<KeyImportStatus | undefined> = keystores.map(({ keystore }) => {
+      const problems = schemaValidationErrors(keystore);
+      return problems === null ? undefined : { status: "error", message: `invalid EIP-2335 keystore: ${JSON.stringify(problems).slice(0, 300)}` };
+    });
+    const jobs = keystores.flatMap((entry, i) =>
+      statuses[i] === undefined ? [{ index: i, job: { keystore: entry.keystore as IKeystore, password: entry.password } }] : [],
+    );
+    const outcomes = await decryptAll(jobs.map((j) => j.job), { workers: Math.min(jobs.length, availableParallelism()) || 1 });
+    const toAdd: KeyToLoad[] = [];
+    const seen = new Set<string>();
+    jobs.forEach(({ index }, k) => {
+      const outcome = outcomes[k]!;
+      if (!outcome.ok) {
+        statuses[index] = { status: "error", message: outcome.reason };
+        return;
+      }
+      if (this.keys.has(outcome.pubkey) || seen.has(outcome.pubkey)) {
+        outcome.secretKey.fill(0);
+        statuses[index] = { status: "duplicate", pubkey: outcome.pubkey };
+        return;
+      }
+      seen.add(outcome.pubkey);
+      toAdd.push({ pubkey: outcome.pubkey, secretKey: outcome.secretKey });
+      statuses[index] = { status: "imported", pubkey: outcome.pubkey };
+    });
+    try {
+      await sealed.add(toAdd);
+    } catch (err) {
+      for (const key of toAdd) key.secretKey.fill(0);
+      const message = `not stored: ${(err as Error).message}`;
+      return statuses.map((status) => (status?.status === "imported" ? { status: "error", message } : status!));
+    }
+    this.addKeys(toAdd, { readonly: false });
+    return statuses.map((status) => status!);
+  }
+
+  async deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion> {
+    const requested = pubkeys.map((pubkey) => pubkey.toLowerCase());
+    const withHistory = new Set(await this.store.listValidators());
+    const statuses: KeyDeletion["statuses"] = [];
+    const deletable: string[] = [];
+    for (const pubkey of requested) {
+      const loaded = this.keys.get(pubkey);
+      if (!isHex(pubkey, 48)) statuses.push({ status: "error", message: `${pubkey} is not a 48-byte hex public key` });
+      else if (loaded?.readonly) statuses.push({ status: "error", message: "read-only key (loaded from a keystore directory): remove its file and reload" });
+      else if (loaded !== undefined) {
+        deletable.push(pubkey);
+        statuses.push({ status: "deleted" });
+      } else statuses.push({ status: withHistory.has(pubkey) ? "not_active" : "not_found" });
+    }
+    await this.removeKeys(deletable);
+    try {
+      await this.sealedStore?.remove(deletable);
+    } catch (err) {
+      // The keys no longer sign here, but they would come back at restart: say so.
+      const message = `stopped signing but could not remove from the sealed store: ${(err as Error).message}`;
+      statuses.forEach((status, i) => {
+        if (status.status === "deleted" && deletable.includes(requested[i]!)) statuses[i] = { status: "error", message };
+      });
+    }
+    // The history of every requested key that has one, deleted or not, so the operator can move it.
+    const exported = [...new Set(requested.filter((pubkey) => withHistory.has(pubkey)))];
+    const slashingProtection = await this.exportProtection(exported);
+    return { statuses, slashingProtection };
   }
 
   async sign(pubkey: string, body: unknown): Promise<SignOutcome> {
@@ -121,7 +222,7 @@ export class SigningCore implements SigningCoreApi {
 
   async signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome> {
     const type = (body as { type?: unknown } | null)?.type;
-    if (typeof type !== "string" || !BATCH_TYPES.has(type)) {
+    if (typeof type !== "string" || !BATCH_TYPES.has(type.toUpperCase())) {
       return fail("bad-request", `type: batch signing supports ${[...BATCH_TYPES].join(", ")}; got ${JSON.stringify(type)}`);
     }
     const keys = pubkeys.map((pubkey) => pubkey.toLowerCase());
@@ -186,12 +287,17 @@ export class SigningCore implements SigningCoreApi {
     // A key removed while its request waited on the database must not sign.
     if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
     const started = performance.now();
+    const signing = this.pool.sign(key, root);
+    const inFlight = this.signing.get(key) ?? new Set<Promise<unknown>>();
+    this.signing.set(key, inFlight.add(signing));
     try {
-      const signature = await this.pool.sign(key, root);
+      const signature = await signing;
       return { ok: true, signature: "0x" + Buffer.from(signature).toString("hex") };
     } catch (err) {
       return fail("internal", (err as Error).message);
     } finally {
+      inFlight.delete(signing);
+      if (inFlight.size === 0) this.signing.delete(key);
       this.observer?.signSeconds((performance.now() - started) / 1000);
     }
   }

@@ -33,7 +33,7 @@ export class SigningRootMismatchError extends Error {
     readonly computed: string,
     readonly supplied: string,
   ) {
-    super(`signingRoot: supplied ${supplied} does not match computed ${computed}`);
+    super(`signingRoot (signing_root): supplied ${supplied} does not match computed ${computed}`);
   }
 }
 

@@ -87,6 +87,8 @@ export class SqliteProtectionStore implements ProtectionStore {
   private pending: PendingCall[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Why the last commit failed, until one succeeds: a full disk fails writes while reads work. */
+  private lastWriteError: string | undefined;
 
   private readonly statements;
   private readonly runGroup;
@@ -196,7 +198,9 @@ export class SqliteProtectionStore implements ProtectionStore {
     let results: Decision[][];
     try {
       results = this.runGroup.immediate(calls);
+      this.lastWriteError = undefined;
     } catch (err) {
+      this.lastWriteError = (err as Error).message;
       const error = new ProtectionStoreError(
         `slashing-protection database write failed, nothing signed: ${(err as Error).message}`,
       );
@@ -344,8 +348,18 @@ export class SqliteProtectionStore implements ProtectionStore {
     const started = performance.now();
     try {
       this.assertOpen();
-      this.db.prepare("SELECT 1").get();
-      return { ok: true, latencyMs: performance.now() - started };
+      // Touch every table: a database that lost one still answers SELECT 1.
+      this.db
+        .prepare(
+          `SELECT (SELECT value FROM metadata WHERE key = 'genesis_validators_root') AS gvr,
+                  EXISTS (SELECT 1 FROM validators) AS v,
+                  EXISTS (SELECT 1 FROM signed_blocks) AS b,
+                  EXISTS (SELECT 1 FROM signed_attestations) AS a`,
+        )
+        .get();
+      const latencyMs = performance.now() - started;
+      if (this.lastWriteError !== undefined) return { ok: false, latencyMs, error: `last write failed: ${this.lastWriteError}` };
+      return { ok: true, latencyMs };
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - started, error: (err as Error).message };
     }

@@ -2,6 +2,7 @@
  * The HTTP layer: Web3Signer's signing API, the remote-signing-api batch endpoint, health, metrics.
  * It never touches a secret key: every decision is the signing core's.
  */
+import { STATUS_CODES } from "node:http";
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { SignError } from "../core/api.js";
@@ -55,7 +56,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) options.logger.error({ err: error }, "internal error");
     const message = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? `request body larger than ${options.bodyLimit} bytes` : error.message;
-    return reply.code(status).send({ statusCode: status, error: status === 500 ? "Internal Server Error" : "Bad Request", message });
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? "Error", message });
   });
 
   app.get("/upcheck", async (_request, reply) => reply.type("text/plain").send("OK"));
