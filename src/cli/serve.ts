@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { createSecureContext } from "node:tls";
 import { type Command, Option } from "commander";
 import { pino } from "pino";
 import { applyConfigFile } from "../config/layered-options.js";
@@ -68,6 +69,7 @@ async function serve(options: ServeOptions): Promise<void> {
   }
   if ((options.tlsKey === undefined) !== (options.tlsCert === undefined)) throw new CliError("--tls-key and --tls-cert go together");
   if (options.tlsClientCa !== undefined && options.tlsKey === undefined) throw new CliError("--tls-client-ca needs --tls-key and --tls-cert");
+  const https = readTlsFiles(options);
   const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
   const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
   const signingThreads = options.signingThreads === undefined ? availableParallelism() : parseInteger(options.signingThreads, "--signing-threads", 1, 1024);
@@ -133,16 +135,7 @@ async function serve(options: ServeOptions): Promise<void> {
     bodyLimit,
     hostAllowList: allowList,
     ...(options.keystores !== undefined ? { reload: loadFromKeystores } : {}),
-    ...(options.tlsKey !== undefined && options.tlsCert !== undefined
-      ? {
-          https: {
-            key: readFileSync(options.tlsKey),
-            cert: readFileSync(options.tlsCert),
-            ...(options.tlsClientCa !== undefined ? { ca: readFileSync(options.tlsClientCa) } : {}),
-            requestCert: options.tlsClientCa !== undefined,
-          },
-        }
-      : {}),
+    ...(https !== undefined ? { https } : {}),
   });
 
   let stopping = false;
@@ -162,6 +155,27 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError(`cannot listen on ${options.httpHost}:${port}: ${err.message}`);
   });
   logger.info({ address, keys: (await core.listKeys()).length, tls: options.tlsKey !== undefined }, "bulwark signer ready");
+}
+
+/** Reads and checks the TLS files before any slow start-up work, naming the flag and file at fault. */
+function readTlsFiles(options: ServeOptions): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined {
+  if (options.tlsKey === undefined || options.tlsCert === undefined) return undefined;
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new CliError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const key = read("--tls-key", options.tlsKey);
+  const cert = read("--tls-cert", options.tlsCert);
+  const ca = options.tlsClientCa !== undefined ? read("--tls-client-ca", options.tlsClientCa) : undefined;
+  try {
+    createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
+  } catch (err) {
+    throw new CliError(`--tls-key ${options.tlsKey} / --tls-cert ${options.tlsCert}${ca ? ` / --tls-client-ca ${options.tlsClientCa}` : ""}: not a usable PEM key and certificate (${(err as Error).message})`);
+  }
+  return { key, cert, ...(ca ? { ca } : {}), requestCert: ca !== undefined };
 }
 
 function parseInteger(value: string, flag: string, min: number, max: number): number {

@@ -91,13 +91,13 @@ export function resolveNetwork(nameOrPath: string, genesisValidatorsRoot?: strin
     case "chiado":
       return {
         name: nameOrPath,
-        config: createChainForkConfig(networksChainConfig[nameOrPath]),
+        config: forkConfigFor(nameOrPath, networksChainConfig[nameOrPath]),
         genesisValidatorsRoot: override ?? genesisData[nameOrPath].genesisValidatorsRoot,
       };
     case "holesky":
       return {
         name: "holesky",
-        config: createChainForkConfig(holeskyChainConfig),
+        config: forkConfigFor("holesky", holeskyChainConfig),
         genesisValidatorsRoot: override ?? HOLESKY_GENESIS_VALIDATORS_ROOT,
       };
     case "minimal":

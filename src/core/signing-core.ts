@@ -16,6 +16,7 @@ import {
   SigningRootMismatchError,
   type SigningRequest,
   type SigningRootResult,
+  UnknownForkError,
   WrongNetworkError,
 } from "../eth/index.js";
 import { isHex } from "../protection/hex.js";
@@ -202,7 +203,7 @@ export class SigningCore implements SigningCoreApi {
       });
     }
     // The history of every requested key that has one, deleted or not, so the operator can move it.
-    const exported = [...new Set(requested.filter((pubkey) => withHistory.has(pubkey)))];
+    const exported = [...new Set(requested.filter((pubkey, i) => statuses[i]!.status === "deleted" || withHistory.has(pubkey)))];
     const slashingProtection = await this.exportProtection(exported);
     return { statuses, slashingProtection };
   }
@@ -260,7 +261,7 @@ export class SigningCore implements SigningCoreApi {
     } catch (err) {
       if (err instanceof BadRequestError) return fail("bad-request", err.message);
       if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
-      if (err instanceof WrongNetworkError) return fail("wrong-network", err.message);
+      if (err instanceof WrongNetworkError || err instanceof UnknownForkError) return fail("wrong-network", err.message);
       return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
     }
   }

@@ -1,4 +1,6 @@
 import { ssz } from "@lodestar/types";
+import type { Network } from "../config/networks.js";
+import { bytesEqual } from "./hex.js";
 import type { ForkInfo } from "./types.js";
 
 export const ZERO_ROOT = new Uint8Array(32);
@@ -22,6 +24,16 @@ export function computeDomain(
 /** Consensus spec `compute_signing_root`, given the object's hash tree root. */
 export function signingRootOf(objectRoot: Uint8Array, domain: Uint8Array): Uint8Array {
   return ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain });
+}
+
+/** The fork version the network's schedule has at `epoch`. */
+export function networkForkVersionAt(network: Network, epoch: number): Uint8Array {
+  return network.config.getForkInfoAtEpoch(epoch).version;
+}
+
+/** Whether `version` is the version of a fork the network has scheduled (genesis included). */
+export function isScheduledForkVersion(network: Network, version: Uint8Array): boolean {
+  return network.config.forksAscendingEpochOrder.some((fork) => Number.isFinite(fork.epoch) && bytesEqual(fork.version, version));
 }
 
 /** The version `get_domain` picks from a state's fork for a message of the given epoch. */

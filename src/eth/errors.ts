@@ -26,6 +26,11 @@ export class WrongNetworkError extends Error {
   }
 }
 
+/** fork_info names a fork version the configured network does not have. */
+export class UnknownForkError extends Error {
+  override name = "UnknownForkError";
+}
+
 /** The client sent a signing root that is not the one we computed from the typed request. */
 export class SigningRootMismatchError extends Error {
   override name = "SigningRootMismatchError";

@@ -3,6 +3,7 @@ export {
   BadRequestError,
   PresetMismatchError,
   SigningRootMismatchError,
+  UnknownForkError,
   WrongNetworkError,
 } from "./errors.js";
 export { toHex } from "./hex.js";

@@ -13,8 +13,8 @@ import {
 } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
 import type { Network } from "../config/networks.js";
-import { computeDomain, forkVersionAt, signingRootOf, ZERO_ROOT } from "./domain.js";
-import { BadRequestError, SigningRootMismatchError, WrongNetworkError } from "./errors.js";
+import { computeDomain, isScheduledForkVersion, networkForkVersionAt, signingRootOf, ZERO_ROOT } from "./domain.js";
+import { BadRequestError, SigningRootMismatchError, UnknownForkError, WrongNetworkError } from "./errors.js";
 import { voluntaryExitForkVersion } from "./exit-fork.js";
 import { bytesEqual, toHex } from "./hex.js";
 import { assertProcessPreset, slotsPerEpoch } from "./preset.js";
@@ -45,8 +45,10 @@ interface Described {
 function signingInput(network: Network, request: SigningRequest): Described {
   const spe = slotsPerEpoch(network);
   const epochOf = (slot: number): number => Math.floor(slot / spe);
+  // Invariant 4: the fork version comes from the configured network's schedule at the message's
+  // epoch, never from the client. A client that used another version gets a root mismatch.
   const onChain = (forkInfo: ForkInfo, domainType: Uint8Array, epoch: number): Uint8Array =>
-    computeDomain(domainType, forkVersionAt(forkInfo.fork, epoch), forkInfo.genesisValidatorsRoot);
+    computeDomain(domainType, networkForkVersionAt(network, epoch), forkInfo.genesisValidatorsRoot);
 
   switch (request.type) {
     case "BLOCK": {
@@ -179,4 +181,14 @@ function assertSameNetwork(network: Network, forkInfo: ForkInfo): void {
   const got = toHex(forkInfo.genesisValidatorsRoot);
   const expected = network.genesisValidatorsRoot.toLowerCase();
   if (got !== expected) throw new WrongNetworkError(expected, got);
+  // A fork this network never had means a client configured for another chain or a fork we do not
+  // know yet (upgrade Bulwark); either way its signatures would not be what it expects.
+  for (const [field, version] of [
+    ["current_version", forkInfo.fork.currentVersion],
+    ["previous_version", forkInfo.fork.previousVersion],
+  ] as const) {
+    if (!isScheduledForkVersion(network, version)) {
+      throw new UnknownForkError(`fork_info.fork.${field}: ${toHex(version)} is not a fork version scheduled on network ${network.name}`);
+    }
+  }
 }

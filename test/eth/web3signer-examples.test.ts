@@ -6,7 +6,9 @@ import { describe, test } from "node:test";
 import { DOMAIN_AGGREGATE_AND_PROOF } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
 import { parse as parseYaml } from "yaml";
-import { resolveNetwork } from "../../src/config/networks.js";
+import { createChainForkConfig } from "@lodestar/config";
+import { mainnetChainConfig } from "@lodestar/config/configs";
+import type { Network } from "../../src/config/networks.js";
 import {
   BadRequestError,
   computeSigningRoot,
@@ -19,8 +21,22 @@ const SPEC = fileURLToPath(
   new URL("../../../../shared/specs/web3signer-eth2-openapi/signing/paths/sign.yaml", import.meta.url),
 );
 const W3S_GVR = "0x04700007fabc8282644aed6d1c7c9e21d38a03a0c4ba193f3afe428824b3a673";
-// Mainnet's fork schedule with the examples' chain root; their fork_info only uses 0x00000001.
-const network = resolveNetwork("mainnet", W3S_GVR);
+// The examples' chain: genesis fork version 0x00000001 and no later fork (their fork_info only uses
+// that version), with their chain root. The signer takes versions from the network's schedule.
+const network: Network = {
+  name: "web3signer-examples",
+  config: createChainForkConfig({
+    ...mainnetChainConfig,
+    GENESIS_FORK_VERSION: fromHex("0x00000001"),
+    ALTAIR_FORK_EPOCH: Infinity,
+    BELLATRIX_FORK_EPOCH: Infinity,
+    CAPELLA_FORK_EPOCH: Infinity,
+    DENEB_FORK_EPOCH: Infinity,
+    ELECTRA_FORK_EPOCH: Infinity,
+    FULU_FORK_EPOCH: Infinity,
+  }),
+  genesisValidatorsRoot: W3S_GVR,
+};
 
 /** Examples whose signingRoot we reproduce exactly. */
 const MATCHING = [

@@ -1,0 +1,91 @@
+/**
+ * The standard keymanager API (/eth/v1/keystores), behind a bearer token. Keystores and passwords
+ * pass straight through to the signing core, which decrypts them; nothing here keeps them.
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Logger } from "pino";
+import { KeyImportUnavailableError, ProtectionImportError, type SigningCore } from "../core/signing-core.js";
+import { bearerTokenMatches } from "./api-token.js";
+
+export interface KeymanagerOptions {
+  core: SigningCore;
+  token: string;
+  logger: Logger;
+}
+
+function badRequest(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(400).send({ code: 400, message });
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+export function registerKeymanagerRoutes(app: FastifyInstance, options: KeymanagerOptions): void {
+  const { core, logger } = options;
+
+  app.register(async (scope) => {
+    scope.addHook("onRequest", async (request, reply) => {
+      if (!bearerTokenMatches(request.headers.authorization, options.token)) {
+        return reply.code(401).send({ code: 401, message: "missing or wrong bearer token (see api-token.txt in the data directory)" });
+      }
+    });
+
+    scope.get("/eth/v1/keystores", async () => ({
+      data: (await core.listKeyInfo()).map(({ pubkey, readonly }) => ({ validating_pubkey: pubkey, readonly })),
+    }));
+
+    scope.post("/eth/v1/keystores", async (request, reply) => {
+      const body = request.body as { keystores?: unknown; passwords?: unknown; slashing_protection?: unknown } | null;
+      if (body === null || typeof body !== "object") return badRequest(reply, "expected a JSON object with keystores and passwords");
+      if (!isStringArray(body.keystores)) return badRequest(reply, "keystores: expected an array of JSON-encoded keystores");
+      if (!isStringArray(body.passwords)) return badRequest(reply, "passwords: expected an array of strings");
+      if (body.keystores.length !== body.passwords.length) {
+        return badRequest(reply, `passwords: ${body.passwords.length} passwords for ${body.keystores.length} keystores`);
+      }
+      const keystores: Array<{ keystore: unknown; password: string }> = [];
+      for (const [i, text] of body.keystores.entries()) {
+        try {
+          keystores.push({ keystore: JSON.parse(text), password: body.passwords[i]! });
+        } catch {
+          return badRequest(reply, `keystores[${i}]: not valid JSON`);
+        }
+      }
+      let slashingProtection: unknown;
+      if (body.slashing_protection !== undefined && body.slashing_protection !== null) {
+        if (typeof body.slashing_protection !== "string") return badRequest(reply, "slashing_protection: expected a JSON-encoded EIP-3076 document");
+        try {
+          slashingProtection = JSON.parse(body.slashing_protection);
+        } catch {
+          return badRequest(reply, "slashing_protection: not valid JSON");
+        }
+      }
+      try {
+        const statuses = await core.importKeystores(keystores, slashingProtection);
+        const imported = statuses.filter((s) => s.status === "imported").map((s) => (s as { pubkey: string }).pubkey);
+        if (imported.length > 0) logger.info({ pubkeys: imported }, "keys imported through the keymanager API");
+        return {
+          data: statuses.map((s) => (s.status === "error" ? { status: "error", message: s.message } : { status: s.status, message: "" })),
+        };
+      } catch (err) {
+        if (err instanceof ProtectionImportError) return badRequest(reply, `${err.message}; nothing imported`);
+        if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
+        throw err;
+      }
+    });
+
+    scope.delete("/eth/v1/keystores", async (request, reply) => {
+      const body = request.body as { pubkeys?: unknown } | null;
+      if (body === null || typeof body !== "object" || !isStringArray(body.pubkeys)) {
+        return badRequest(reply, "pubkeys: expected an array of public keys");
+      }
+      const deletion = await core.deleteKeys(body.pubkeys);
+      const deleted = body.pubkeys.filter((_, i) => deletion.statuses[i]!.status === "deleted");
+      if (deleted.length > 0) logger.info({ pubkeys: deleted }, "keys deleted through the keymanager API");
+      return {
+        data: deletion.statuses.map((s) => ({ status: s.status, message: s.message ?? "" })),
+        slashing_protection: deletion.slashingProtection,
+      };
+    });
+  });
+}
