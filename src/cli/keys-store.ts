@@ -1,4 +1,134 @@
-import type { Command } from "commander";
+/** `bulwark keys import | list | delete`: the signer's sealed key store from the command line. */
+import { createWriteStream, existsSync } from "node:fs";
+import { once } from "node:events";
+import { type Command, Option } from "commander";
+import { loadKeystores } from "../keys/load-keystores.js";
+import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
+import { isHex } from "../protection/hex.js";
+import { serializeInterchange } from "../protection/interchange.js";
+import { openProtectionStore } from "../protection/open-store.js";
+import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { CliError } from "./errors.js";
 
-/** `keys import`, `keys list`, `keys export`, `keys delete` (being written). */
-export function registerKeyStoreCommands(_keys: Command): void {}
+interface SealedOptions {
+  dataDir: string;
+  sealingPassphraseFile?: string;
+}
+
+function sealingOption(): Option {
+  return new Option("--sealing-passphrase-file <file>", `passphrase that seals the key store (or set ${SEALING_ENV})`).env(
+    "BULWARK_SEALING_PASSPHRASE_FILE",
+  );
+}
+
+async function openSealed(options: SealedOptions, create: boolean): Promise<SealedKeyStore> {
+  try {
+    const secret = readSealingSecret(options.sealingPassphraseFile !== undefined ? { passphraseFile: options.sealingPassphraseFile } : {});
+    try {
+      return await SealedKeyStore.open(options.dataDir, secret, { create });
+    } finally {
+      secret.fill(0);
+    }
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function pubkeysFrom(values: string[]): string[] {
+  if (values.length === 0) throw new CliError("give at least one --pubkey");
+  return [
+    ...new Set(
+      values.map((pubkey) => {
+        if (!isHex(pubkey, 48)) throw new CliError(`--pubkey ${pubkey}: expected 0x followed by 96 hex digits`);
+        return pubkey.toLowerCase();
+      }),
+    ),
+  ];
+}
+
+export function registerKeyStoreCommands(keys: Command): void {
+  keys
+    .command("import")
+    .description("decrypt EIP-2335 keystores once and keep the keys in the sealed key store of the data directory")
+    .addOption(dataDirOption())
+    .requiredOption("--keystores <dir>", "directory of EIP-2335 keystore files")
+    .option("--keystores-passwords <dir>", "directory of password files named like the keystores, with .txt")
+    .option("--keystores-password-file <file>", "one password file for every keystore")
+    .addOption(sealingOption())
+    .action(async (options: SealedOptions & { keystores: string; keystoresPasswords?: string; keystoresPasswordFile?: string }) => {
+      if ((options.keystoresPasswords === undefined) === (options.keystoresPasswordFile === undefined)) {
+        throw new CliError("give exactly one of --keystores-passwords DIR or --keystores-password-file FILE");
+      }
+      // The secret is checked before the slow decryption, so a typo costs nothing.
+      const sealed = await openSealed(options, true);
+      const loaded = await loadKeystores({
+        keystoresDir: options.keystores,
+        ...(options.keystoresPasswords !== undefined ? { passwordsDir: options.keystoresPasswords } : {}),
+        ...(options.keystoresPasswordFile !== undefined ? { passwordFile: options.keystoresPasswordFile } : {}),
+      }).catch((err: Error) => {
+        throw new CliError(err.message);
+      });
+      try {
+        const added = await sealed.add(loaded);
+        process.stderr.write(
+          `imported ${added.length} keys into ${sealed.path} (${loaded.length - added.length} already there); a running signer picks them up on POST /reload\n`,
+        );
+      } finally {
+        for (const key of loaded) key.secretKey.fill(0);
+      }
+    });
+
+  keys
+    .command("list")
+    .description("list the public keys in the sealed key store")
+    .addOption(dataDirOption())
+    .addOption(sealingOption())
+    .action(async (options: SealedOptions) => {
+      if (!SealedKeyStore.exists(options.dataDir)) throw new CliError(`no sealed key store in ${options.dataDir}`);
+      const sealed = await openSealed(options, false);
+      for (const pubkey of sealed.pubkeys()) process.stdout.write(`${pubkey}\n`);
+    });
+
+  keys
+    .command("delete")
+    .description("remove keys from the sealed key store, writing their slashing-protection history first")
+    .addOption(dataDirOption())
+    .addOption(networkOption())
+    .addOption(genesisValidatorsRootOption())
+    .addOption(sealingOption())
+    .option("--pubkey <pubkey>", "key to delete (repeat for several)", collect, [] as string[])
+    .requiredOption("--protection-out <file>", "where to write the EIP-3076 history of the deleted keys (must not exist)")
+    .action(async (options: SealedOptions & { network: string; genesisValidatorsRoot?: string; pubkey: string[]; protectionOut: string }) => {
+      const pubkeys = pubkeysFrom(options.pubkey);
+      const network = networkFromOptions(options);
+      if (existsSync(options.protectionOut)) throw new CliError(`${options.protectionOut} already exists; choose a new file`);
+      if (!SealedKeyStore.exists(options.dataDir)) throw new CliError(`no sealed key store in ${options.dataDir}`);
+      const sealed = await openSealed(options, false);
+      const missing = pubkeys.filter((pubkey) => !sealed.has(pubkey));
+      if (missing.length > 0) throw new CliError(`not in the sealed key store: ${missing.join(", ")}; nothing deleted`);
+      const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch(
+        (err: Error) => {
+          throw new CliError(err.message);
+        },
+      );
+      try {
+        // History first: a deleted key without its history must never be moved elsewhere.
+        const out = createWriteStream(options.protectionOut, { mode: 0o600, flags: "wx" });
+        for await (const chunk of serializeInterchange(network.genesisValidatorsRoot, store.exportHistory(pubkeys))) {
+          if (!out.write(chunk)) await once(out, "drain");
+        }
+        out.end();
+        await once(out, "finish");
+      } finally {
+        await store.close();
+      }
+      const removed = await sealed.remove(pubkeys);
+      process.stderr.write(
+        `deleted ${removed.length} keys from ${sealed.path}; their history is in ${options.protectionOut}. A running signer stops using them on POST /reload or restart.\n`,
+      );
+    });
+}

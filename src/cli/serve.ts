@@ -7,6 +7,8 @@ import { applyConfigFile } from "../config/layered-options.js";
 import { resolveNetwork } from "../config/networks.js";
 import { SigningCore } from "../core/signing-core.js";
 import { loadKeystores } from "../keys/load-keystores.js";
+import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
+import { loadOrCreateApiToken } from "../server/api-token.js";
 import { openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
@@ -31,6 +33,9 @@ interface ServeOptions {
   tlsClientCa?: string;
   signingThreads?: string;
   logLevel: string;
+  keymanager?: boolean;
+  keymanagerTokenFile?: string;
+  sealingPassphraseFile?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -53,6 +58,9 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--tls-client-ca <file>", "require client certificates signed by this CA (PEM)").env("BULWARK_TLS_CLIENT_CA"))
     .addOption(new Option("--signing-threads <n>", "BLS signing threads (default: one per core)").env("BULWARK_SIGNING_THREADS"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
+    .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
+    .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
+    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
     .action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
@@ -85,11 +93,36 @@ async function serve(options: ServeOptions): Promise<void> {
   const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch((err: Error) => {
     throw new CliError(err.message);
   });
+  const sealedStore = await openSealedStore(options).catch(async (err: Error) => {
+    await store.close();
+    throw new CliError(err.message);
+  });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics });
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}) });
+  if (sealedStore !== undefined) {
+    core.addKeys(sealedStore.keys(), { readonly: false });
+    logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
+  }
   logger.info({ network: network.name, genesisValidatorsRoot: network.genesisValidatorsRoot, dataDir: options.dataDir }, "slashing-protection database open");
 
   const keystoreKeys = new Set<string>();
+  /** Picks up keys that `bulwark keys import` / `keys delete` changed in the sealed store. */
+  const reloadSealedStore = async (): Promise<{ added: number; removed: number }> => {
+    if (sealedStore === undefined) return { added: 0, removed: 0 };
+    const before = new Set((await core.listKeyInfo()).filter((k) => !k.readonly).map((k) => k.pubkey));
+    sealedStore.refresh();
+    const now = new Set(sealedStore.pubkeys());
+    const removed = [...before].filter((pubkey) => !now.has(pubkey));
+    await core.removeKeys(removed);
+    const fresh = sealedStore.keys().filter((key) => !before.has(key.pubkey));
+    core.addKeys(fresh, { readonly: false });
+    return { added: fresh.length, removed: removed.length };
+  };
+  const reloadAll = async (): Promise<{ added: number; removed: number }> => {
+    const sealed = await reloadSealedStore();
+    const files = await loadFromKeystores();
+    return { added: sealed.added + files.added, removed: sealed.removed + files.removed };
+  };
   const loadFromKeystores = async (): Promise<{ added: number; removed: number }> => {
     if (options.keystores === undefined) return { added: 0, removed: 0 };
     const loaded = await loadKeystores({
@@ -100,7 +133,7 @@ async function serve(options: ServeOptions): Promise<void> {
     });
     const present = new Set(loaded.map((key) => key.pubkey));
     const removed = [...keystoreKeys].filter((pubkey) => !present.has(pubkey));
-    core.removeKeys(removed);
+    await core.removeKeys(removed);
     for (const pubkey of removed) keystoreKeys.delete(pubkey);
     const fresh = loaded.filter((key) => !keystoreKeys.has(key.pubkey));
     core.addKeys(fresh);
@@ -111,9 +144,11 @@ async function serve(options: ServeOptions): Promise<void> {
 
   try {
     const { added } = await loadFromKeystores();
-    if (added === 0) {
+    if (added === 0 && (sealedStore?.size ?? 0) === 0) {
       logger.warn(
-        options.keystores === undefined
+        options.keymanager
+          ? "no validator keys yet: import keystores with POST /eth/v1/keystores (keymanager API) or `bulwark keys import`"
+          : options.keystores === undefined
           ? "no validator keys: start with --keystores DIR --keystores-passwords DIR to sign (see README, 'Adding keys')"
           : `no keystores found in ${options.keystores}; add keystore files there and POST /reload`,
       );
@@ -125,6 +160,18 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError((err as Error).message);
   }
 
+  let keymanager: { token: string } | undefined;
+  if (options.keymanager) {
+    try {
+      const token = loadOrCreateApiToken(options.dataDir, options.keymanagerTokenFile);
+      logger.info({ tokenFile: token.path, created: token.created }, "keymanager API enabled: send Authorization: Bearer <token from this file>");
+      keymanager = { token: token.token };
+    } catch (err) {
+      await core.close();
+      throw new CliError((err as Error).message);
+    }
+  }
+
   const allowList = options.httpHostAllowlist
     ? options.httpHostAllowlist.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
     : [...DEFAULT_HOST_ALLOW_LIST, options.httpHost.toLowerCase()];
@@ -134,8 +181,9 @@ async function serve(options: ServeOptions): Promise<void> {
     logger,
     bodyLimit,
     hostAllowList: allowList,
-    ...(options.keystores !== undefined ? { reload: loadFromKeystores } : {}),
+    ...(options.keystores !== undefined || sealedStore !== undefined ? { reload: reloadAll } : {}),
     ...(https !== undefined ? { https } : {}),
+    ...(keymanager !== undefined ? { keymanager } : {}),
   });
 
   let stopping = false;
@@ -176,6 +224,21 @@ function readTlsFiles(options: ServeOptions): { key: Buffer; cert: Buffer; ca?: 
     throw new CliError(`--tls-key ${options.tlsKey} / --tls-cert ${options.tlsCert}${ca ? ` / --tls-client-ca ${options.tlsClientCa}` : ""}: not a usable PEM key and certificate (${(err as Error).message})`);
   }
   return { key, cert, ...(ca ? { ca } : {}), requestCert: ca !== undefined };
+}
+
+/**
+ * The sealed store is opened when it exists or the keymanager API may write to it; either way the
+ * operator must provide the sealing secret, and a wrong one stops start-up.
+ */
+async function openSealedStore(options: ServeOptions): Promise<SealedKeyStore | undefined> {
+  const exists = SealedKeyStore.exists(options.dataDir);
+  if (!exists && !options.keymanager) return undefined;
+  const secret = readSealingSecret(options.sealingPassphraseFile !== undefined ? { passphraseFile: options.sealingPassphraseFile } : {});
+  try {
+    return await SealedKeyStore.open(options.dataDir, secret, { create: options.keymanager === true });
+  } finally {
+    secret.fill(0);
+  }
 }
 
 function parseInteger(value: string, flag: string, min: number, max: number): number {

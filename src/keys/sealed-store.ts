@@ -148,6 +148,11 @@ export class SealedKeyStore {
     });
   }
 
+  /** Re-reads the file, which another process (a `bulwark keys` command) may have changed. */
+  refresh(): void {
+    this.reloadFromDisk();
+  }
+
   /** Another process (a CLI command) may have changed the file since it was opened. */
   private reloadFromDisk(): void {
     if (!existsSync(this.path)) return;

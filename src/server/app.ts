@@ -9,6 +9,7 @@ import type { SignError } from "../core/api.js";
 import type { SigningCore } from "../core/signing-core.js";
 import { SIGNING_REQUEST_TYPES } from "../eth/index.js";
 import { hostAllowed, type HostAllowList } from "./host-allow-list.js";
+import { registerKeymanagerRoutes } from "./keymanager.js";
 import type { SignerMetrics } from "./metrics.js";
 import { STATUS_OF } from "./status.js";
 
@@ -22,6 +23,8 @@ export interface AppOptions {
   /** Re-reads key sources; absent when the signer has nothing to reload. */
   reload?: () => Promise<{ added: number; removed: number }>;
   https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean };
+  /** Serves the keymanager API (/eth/v1/keystores) behind this bearer token. */
+  keymanager?: { token: string };
 }
 
 const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
@@ -118,6 +121,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
         : { identifier, error: { code: STATUS_OF[outcome.error.code], message: outcome.error.message } };
     });
   });
+
+  if (options.keymanager) {
+    registerKeymanagerRoutes(app, { core, token: options.keymanager.token, logger: options.logger });
+  }
 
   if (options.reload) {
     const reload = options.reload;
