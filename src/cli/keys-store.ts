@@ -1,5 +1,6 @@
 /** `bulwark keys import | list | delete`: the signer's sealed key store from the command line. */
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createKeystore, writeKeystoreFile } from "../keys/create-keystore.js";
 import { once } from "node:events";
 import { type Command, Option } from "commander";
 import { loadKeystores } from "../keys/load-keystores.js";
@@ -91,6 +92,43 @@ export function registerKeyStoreCommands(keys: Command): void {
       if (!SealedKeyStore.exists(options.dataDir)) throw new CliError(`no sealed key store in ${options.dataDir}`);
       const sealed = await openSealed(options, false);
       for (const pubkey of sealed.pubkeys()) process.stdout.write(`${pubkey}\n`);
+    });
+
+  keys
+    .command("export")
+    .description("write EIP-2335 keystores (new password) for keys of the sealed key store, e.g. to move them")
+    .addOption(dataDirOption())
+    .addOption(sealingOption())
+    .option("--pubkey <pubkey>", "key to export (repeat for several)", collect, [] as string[])
+    .requiredOption("--password-file <file>", "password for the new keystores (at least 12 characters)")
+    .requiredOption("--out <dir>", "directory for the keystore files (created 0700)")
+    .action(async (options: SealedOptions & { pubkey: string[]; passwordFile: string; out: string }) => {
+      const pubkeys = pubkeysFrom(options.pubkey);
+      let password: string;
+      try {
+        password = readFileSync(options.passwordFile, "utf8").replace(/\r?\n$/, "");
+      } catch (err) {
+        throw new CliError(`cannot read --password-file ${options.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      if (password.length < 12) throw new CliError(`the password in ${options.passwordFile} is shorter than 12 characters`);
+      if (!SealedKeyStore.exists(options.dataDir)) throw new CliError(`no sealed key store in ${options.dataDir}`);
+      const sealed = await openSealed(options, false);
+      const missing = pubkeys.filter((pubkey) => !sealed.has(pubkey));
+      if (missing.length > 0) throw new CliError(`not in the sealed key store: ${missing.join(", ")}`);
+      mkdirSync(options.out, { recursive: true, mode: 0o700 });
+      const secrets = sealed.keys().filter((key) => pubkeys.includes(key.pubkey));
+      const timestamp = Math.floor(Date.now() / 1000);
+      try {
+        for (const key of secrets) {
+          const keystore = await createKeystore(key.secretKey, password, "");
+          // No derivation path is known for a sealed key, so the name carries the key instead.
+          const file = await writeKeystoreFile(options.out, `keystore-${key.pubkey.slice(2, 18)}-${timestamp}.json`, keystore);
+          process.stderr.write(`wrote ${file} (${key.pubkey})\n`);
+        }
+      } finally {
+        for (const key of secrets) key.secretKey.fill(0);
+      }
+      process.stderr.write("Export the keys' slashing-protection history too (slashing-protection export --pubkey) before using them elsewhere.\n");
     });
 
   keys

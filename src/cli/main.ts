@@ -4,6 +4,12 @@ import { registerServeCommand } from "./serve.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
 import { CliError } from "./errors.js";
 
+// `bulwark keys list | head -1` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const program = new Command()
   .name("bulwark")
   .description("Slashing-proof remote signer for Ethereum validators")

@@ -1,3 +1,5 @@
+import type { DepositDataJson } from "../eth/deposit.js";
+
 /**
  * The whole interface of the signing core, the only code that holds secret keys and decides to
  * sign. Plain data in, plain data out, so the core can move into another process (or a TEE) without
@@ -21,6 +23,12 @@ export interface SigningCoreApi {
    * from the sealed store and returns their slashing-protection history.
    */
   deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion>;
+
+  /**
+   * Creates new random keys inside the core, keeps them in the sealed store and returns their
+   * public keys with signed (and verified) deposit data. The secrets never leave the core.
+   */
+  generateKeys(request: KeyGenerationRequest): Promise<GeneratedKey[]>;
 
   /** Signs one Web3Signer request body for one key, after every safety check. */
   sign(pubkey: string, body: unknown): Promise<SignOutcome>;
@@ -66,6 +74,22 @@ export interface ProtectionImportResult {
   blocksAdded: number;
   attestationsAdded: number;
   duplicatesSkipped: number;
+}
+
+export interface KeyGenerationRequest {
+  count: number;
+  /** 0x-prefixed execution address for the withdrawal credentials. */
+  withdrawalAddress: string;
+  /** 0x02 (compounding) credentials instead of 0x01. */
+  compounding?: boolean;
+  /** Deposit amount in gwei (default 32 ETH). */
+  amountGwei?: number;
+}
+
+export interface GeneratedKey {
+  pubkey: string;
+  /** One entry of a staking-launchpad deposit_data file. */
+  depositData: DepositDataJson;
 }
 
 export interface KeyInfo {

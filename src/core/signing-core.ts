@@ -3,7 +3,10 @@
  * request it parses the typed payload, computes the signing root itself for the configured network,
  * checks and durably records slashing data for blocks and attestations, and only then signs.
  */
+import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { SecretKey } from "@chainsafe/blst";
+import { createDeposit, DEFAULT_DEPOSIT_GWEI, DepositError, executionWithdrawalCredentials, parseExecutionAddress } from "../eth/deposit.js";
 import { type IKeystore, schemaValidationErrors } from "@chainsafe/bls-keystore";
 import { SignPool } from "../bls/sign-pool.js";
 import { decryptAll } from "../keys/decrypt-pool.js";
@@ -27,7 +30,9 @@ import type { ProtectionRequest } from "../protection/types.js";
 import type {
   BatchOutcome,
   CoreHealth,
+  GeneratedKey,
   KeyDeletion,
+  KeyGenerationRequest,
   KeyImportStatus,
   KeyInfo,
   KeystoreImport,
@@ -74,6 +79,11 @@ export class ProtectionImportError extends Error {
 
 export class KeyImportUnavailableError extends Error {
   override name = "KeyImportUnavailableError";
+}
+
+/** The key generation request is invalid (count, address, amount). */
+export class KeyGenerationError extends Error {
+  override name = "KeyGenerationError";
 }
 
 const fail = (code: SignErrorCode, message: string): { ok: false; error: SignError } => ({
@@ -176,6 +186,44 @@ export class SigningCore implements SigningCoreApi {
     }
     this.addKeys(toAdd, { readonly: false });
     return statuses.map((status) => status!);
+  }
+
+  async generateKeys(request: KeyGenerationRequest): Promise<GeneratedKey[]> {
+    const sealed = this.sealedStore;
+    if (sealed === undefined) {
+      throw new KeyImportUnavailableError("this signer has no sealed key store: start it with a sealing secret to generate keys");
+    }
+    if (!Number.isInteger(request.count) || request.count < 1 || request.count > 1000) {
+      throw new KeyGenerationError("count: expected an integer from 1 to 1000");
+    }
+    let withdrawalCredentials: Uint8Array;
+    try {
+      withdrawalCredentials = executionWithdrawalCredentials(parseExecutionAddress(request.withdrawalAddress), request.compounding === true);
+    } catch (err) {
+      throw new KeyGenerationError(`withdrawal_address: ${(err as Error).message}`);
+    }
+    const generated: Array<GeneratedKey & { secretKey: Uint8Array }> = [];
+    try {
+      for (let i = 0; i < request.count; i++) {
+        const ikm = randomBytes(32);
+        const secret = SecretKey.fromKeygen(ikm);
+        ikm.fill(0);
+        const depositData = createDeposit(secret, {
+          withdrawalCredentials,
+          amount: request.amountGwei ?? DEFAULT_DEPOSIT_GWEI,
+          network: this.network,
+        });
+        generated.push({ pubkey: secret.toPublicKey().toHex(true).toLowerCase(), depositData, secretKey: secret.toBytes() });
+      }
+    } catch (err) {
+      for (const key of generated) key.secretKey.fill(0);
+      if (err instanceof DepositError) throw new KeyGenerationError(err.message);
+      throw err;
+    }
+    // Persisted before they can sign: a key that signs must survive a restart.
+    await sealed.add(generated);
+    this.addKeys(generated, { readonly: false });
+    return generated.map(({ pubkey, depositData }) => ({ pubkey, depositData }));
   }
 
   async deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion> {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import { KeyImportUnavailableError, ProtectionImportError, type SigningCore } from "../core/signing-core.js";
+import { KeyGenerationError, KeyImportUnavailableError, ProtectionImportError, type SigningCore } from "../core/signing-core.js";
 import { bearerTokenMatches } from "./api-token.js";
 
 export interface KeymanagerOptions {
@@ -69,6 +69,30 @@ export function registerKeymanagerRoutes(app: FastifyInstance, options: Keymanag
         };
       } catch (err) {
         if (err instanceof ProtectionImportError) return badRequest(reply, `${err.message}; nothing imported`);
+        if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
+        throw err;
+      }
+    });
+
+    // Bulwark extension: keys generated inside the signer, so the secret never exists anywhere else.
+    scope.post("/eth/v1/keygen", async (request, reply) => {
+      const body = request.body as { count?: unknown; withdrawal_address?: unknown; compounding?: unknown; amount_gwei?: unknown } | null;
+      if (body === null || typeof body !== "object") return badRequest(reply, "expected a JSON object with count and withdrawal_address");
+      if (typeof body.withdrawal_address !== "string") return badRequest(reply, "withdrawal_address: expected a 0x-prefixed execution address");
+      if (body.compounding !== undefined && typeof body.compounding !== "boolean") return badRequest(reply, "compounding: expected true or false");
+      const amount = body.amount_gwei === undefined ? undefined : Number(body.amount_gwei);
+      if (amount !== undefined && !Number.isSafeInteger(amount)) return badRequest(reply, "amount_gwei: expected an integer number of gwei");
+      try {
+        const keys = await core.generateKeys({
+          count: Number(body.count ?? 1),
+          withdrawalAddress: body.withdrawal_address,
+          ...(body.compounding !== undefined ? { compounding: body.compounding } : {}),
+          ...(amount !== undefined ? { amountGwei: amount } : {}),
+        });
+        logger.info({ pubkeys: keys.map((k) => k.pubkey) }, "keys generated inside the signer");
+        return { data: keys.map((k) => ({ pubkey: k.pubkey, deposit_data: k.depositData })) };
+      } catch (err) {
+        if (err instanceof KeyGenerationError) return badRequest(reply, err.message);
         if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
         throw err;
       }
