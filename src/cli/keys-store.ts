@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { createKeystore, writeKeystoreFile } from "../keys/create-keystore.js";
 import { once } from "node:events";
 import { type Command, Option } from "commander";
+import { runningSigner } from "../config/signer-lock.js";
 import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { isHex } from "../protection/hex.js";
@@ -143,6 +144,12 @@ export function registerKeyStoreCommands(keys: Command): void {
     .action(async (options: SealedOptions & { network: string; genesisValidatorsRoot?: string; pubkey: string[]; protectionOut: string }) => {
       const pubkeys = pubkeysFrom(options.pubkey);
       const network = networkFromOptions(options);
+      const signer = runningSigner(options.dataDir);
+      if (signer !== undefined) {
+        throw new CliError(
+          `a signer (pid ${signer}) is running on ${options.dataDir} and would keep signing until it reloads, so the exported history could be incomplete: delete through its keymanager API (DELETE /eth/v1/keystores stops signing at once) or stop it first`,
+        );
+      }
       if (existsSync(options.protectionOut)) throw new CliError(`${options.protectionOut} already exists; choose a new file`);
       if (!SealedKeyStore.exists(options.dataDir)) throw new CliError(`no sealed key store in ${options.dataDir}`);
       const sealed = await openSealed(options, false);

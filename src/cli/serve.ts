@@ -9,6 +9,7 @@ import { SigningCore } from "../core/signing-core.js";
 import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
+import { acquireSignerLock } from "../config/signer-lock.js";
 import { openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
@@ -93,7 +94,15 @@ async function serve(options: ServeOptions): Promise<void> {
   const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch((err: Error) => {
     throw new CliError(err.message);
   });
-  const sealedStore = await openSealedStore(options).catch(async (err: Error) => {
+  let releaseLock: () => void;
+  try {
+    releaseLock = acquireSignerLock(options.dataDir);
+  } catch (err) {
+    await store.close();
+    throw new CliError((err as Error).message);
+  }
+  let sealedStore = await openSealedStore(options).catch(async (err: Error) => {
+    releaseLock();
     await store.close();
     throw new CliError(err.message);
   });
@@ -108,13 +117,21 @@ async function serve(options: ServeOptions): Promise<void> {
   const keystoreKeys = new Set<string>();
   /** Picks up keys that `bulwark keys import` / `keys delete` changed in the sealed store. */
   const reloadSealedStore = async (): Promise<{ added: number; removed: number }> => {
-    if (sealedStore === undefined) return { added: 0, removed: 0 };
+    if (sealedStore === undefined) {
+      // `bulwark keys import` may have created the store after this signer started.
+      if (!SealedKeyStore.exists(options.dataDir)) return { added: 0, removed: 0 };
+      sealedStore = await openSealedStore(options);
+      if (sealedStore === undefined) return { added: 0, removed: 0 };
+      core.attachSealedStore(sealedStore);
+    }
     const before = new Set((await core.listKeyInfo()).filter((k) => !k.readonly).map((k) => k.pubkey));
     sealedStore.refresh();
     const now = new Set(sealedStore.pubkeys());
     const removed = [...before].filter((pubkey) => !now.has(pubkey));
     await core.removeKeys(removed);
-    const fresh = sealedStore.keys().filter((key) => !before.has(key.pubkey));
+    const all = sealedStore.keys();
+    const fresh = all.filter((key) => !before.has(key.pubkey));
+    for (const key of all) if (before.has(key.pubkey)) key.secretKey.fill(0);
     core.addKeys(fresh, { readonly: false });
     return { added: fresh.length, removed: removed.length };
   };
@@ -153,7 +170,7 @@ async function serve(options: ServeOptions): Promise<void> {
           : `no keystores found in ${options.keystores}; add keystore files there and POST /reload`,
       );
     } else {
-      logger.info({ keys: added }, "validator keys loaded");
+      logger.info({ keys: (await core.listKeys()).length, fromKeystores: added, fromSealedStore: sealedStore?.size ?? 0 }, "validator keys loaded");
     }
   } catch (err) {
     await core.close();
@@ -181,7 +198,7 @@ async function serve(options: ServeOptions): Promise<void> {
     logger,
     bodyLimit,
     hostAllowList: allowList,
-    ...(options.keystores !== undefined || sealedStore !== undefined ? { reload: reloadAll } : {}),
+    reload: reloadAll,
     ...(https !== undefined ? { https } : {}),
     ...(keymanager !== undefined ? { keymanager } : {}),
   });
@@ -193,6 +210,7 @@ async function serve(options: ServeOptions): Promise<void> {
     logger.info({ signal }, "shutting down");
     await app.close();
     await core.close();
+    releaseLock();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -100,7 +100,7 @@ export class SigningCore implements SigningCoreApi {
   private readonly network: Network;
   private readonly store: ProtectionStore;
   private readonly observer: CoreObserver | undefined;
-  private readonly sealedStore: SealedKeyStore | undefined;
+  private sealedStore: SealedKeyStore | undefined;
 
   constructor(options: SigningCoreOptions) {
     this.network = options.network;
@@ -131,6 +131,11 @@ export class SigningCore implements SigningCoreApi {
     this.pool.removeKeys(lower);
     const pending = lower.flatMap((pubkey) => [...(this.signing.get(pubkey) ?? [])]);
     await Promise.allSettled(pending);
+  }
+
+  /** Gives the core a sealed store created after it started (a `keys import` into a fresh data dir). */
+  attachSealedStore(store: SealedKeyStore): void {
+    this.sealedStore ??= store;
   }
 
   hasKey(pubkey: string): boolean {
@@ -343,6 +348,8 @@ export class SigningCore implements SigningCoreApi {
       const signature = await signing;
       return { ok: true, signature: "0x" + Buffer.from(signature).toString("hex") };
     } catch (err) {
+      // Deleted while this request was on its way to the signing threads: nothing was signed.
+      if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
       return fail("internal", (err as Error).message);
     } finally {
       inFlight.delete(signing);

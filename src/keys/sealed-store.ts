@@ -9,7 +9,7 @@
  * and serialised across processes with a lock file.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, existsSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 
@@ -19,7 +19,7 @@ export const SEALED_STORE_FILE = "sealed-keys.json";
 const FORMAT = "bulwark-sealed-keys";
 const VERSION = 1;
 const RECORD_BYTES = 48 + 32;
-const LOCK_STALE_MS = 60_000;
+const LOCK_WAIT_MS = 10_000;
 const DEFAULT_KDF = { function: "scrypt", n: 1 << 17, r: 8, p: 1 } as const;
 
 export interface SealedKey {
@@ -87,12 +87,17 @@ export class SealedKeyStore {
     const path = join(dataDir, SEALED_STORE_FILE);
     if (!existsSync(path)) {
       if (!options.create) throw new SealedStoreError(`no sealed key store at ${path}`);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const kdf = { ...DEFAULT_KDF, salt: randomBytes(32).toString("hex") };
       const key = await deriveKey(secret, kdf);
-      const store = new SealedKeyStore(path, key, kdf, new Map());
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      await store.withLock(async () => store.write());
-      return store;
+      // Another process may create the store at the same moment: only the first one writes it.
+      const created = await withFileLock(path, async () => {
+        if (existsSync(path)) return undefined;
+        const store = new SealedKeyStore(path, key, kdf, new Map());
+        store.write();
+        return store;
+      });
+      if (created !== undefined) return created;
     }
     const { header, ciphertext } = readSealedFile(path);
     const key = await deriveKey(secret, header.kdf);
@@ -128,6 +133,7 @@ export class SealedKeyStore {
       const added: string[] = [];
       for (const key of keys) {
         const pubkey = key.pubkey.toLowerCase();
+        if (!/^0x[0-9a-f]{96}$/.test(pubkey)) throw new SealedStoreError(`"${key.pubkey}" is not a 0x-prefixed 48-byte public key`);
         if (this.entries.has(pubkey)) continue;
         if (key.secretKey.length !== 32) throw new SealedStoreError(`secret for ${pubkey} is not 32 bytes`);
         this.entries.set(pubkey, Uint8Array.from(key.secretKey));
@@ -187,26 +193,58 @@ export class SealedKeyStore {
   }
 
   private async withLock<T>(action: () => Promise<T>): Promise<T> {
-    const lock = `${this.path}.lock`;
-    const deadline = Date.now() + 10_000;
-    let fd: number | undefined;
-    while (fd === undefined) {
-      try {
-        fd = openSync(lock, "wx", 0o600);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        // A writer killed mid-write leaves its lock behind; it never holds one this long.
-        if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > LOCK_STALE_MS) rmSync(lock, { force: true });
-        else if (Date.now() > deadline) throw new SealedStoreError(`sealed key store ${this.path} is locked by another process (${lock})`);
-        else await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+    return withFileLock(this.path, action);
+  }
+}
+
+/**
+ * Serialises writers of `path` across processes with `path.lock`, created exclusively and holding
+ * the writer's pid. A lock whose process is gone (killed mid-write) is taken over.
+ */
+async function withFileLock<T>(path: string, action: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let fd: number | undefined;
+  while (fd === undefined) {
     try {
-      return await action();
-    } finally {
-      closeSync(fd);
-      rmSync(lock, { force: true });
+      fd = openSync(lock, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = lockHolder(lock);
+      if (holder !== undefined && !processAlive(holder)) {
+        // Remove only the dead holder's lock: if it changed meanwhile, someone else took it over.
+        if (lockHolder(lock) === holder) rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new SealedStoreError(`sealed key store ${path} is locked by process ${holder ?? "?"} (${lock})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+  try {
+    return await action();
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}
+
+/** The pid in a lock file, or undefined while it is being written or already gone. */
+function lockHolder(lock: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lock, "utf8"));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -238,6 +276,8 @@ function readSealedFile(path: string): { header: Header; ciphertext: Buffer } {
     parsed.cipher?.function === "aes-256-gcm" &&
     typeof parsed.cipher.iv === "string" &&
     typeof parsed.cipher.tag === "string" &&
+    /^[0-9a-f]{32}$/.test(parsed.cipher.tag) &&
+    /^[0-9a-f]{24}$/.test(parsed.cipher.iv) &&
     typeof parsed.keyCheck === "string" &&
     Number.isInteger(parsed.count) &&
     typeof parsed.ciphertext === "string";
@@ -257,7 +297,7 @@ function unseal(path: string, header: Header, ciphertext: Buffer, key: Buffer): 
   }
   let plaintext: Buffer;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(header.cipher.iv, "hex"));
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(header.cipher.iv, "hex"), { authTagLength: 16 });
     decipher.setAAD(associatedData(header));
     decipher.setAuthTag(Buffer.from(header.cipher.tag, "hex"));
     plaintext = Buffer.concat([decipher.update(ciphertext), decipher.final()]);

@@ -186,6 +186,17 @@ describe("bulwark serve (real process)", () => {
     }
   });
 
+  test("a second signer on the same data directory is refused; after the first stops, it starts", async () => {
+    const dataDir = join(scratch(), "data");
+    const first = await serve(["--network", "hoodi", "--data-dir", dataDir]);
+    const second = await runBulwark(["serve", "--network", "hoodi", "--data-dir", dataDir, "--http-port", "0", ...THREADS]);
+    assert.notEqual(second.code, 0);
+    assert.match(second.stderr, /another bulwark signer \(pid \d+\) is using/);
+    assert.equal((await first.stop()).code, 0);
+    const third = await serve(["--network", "hoodi", "--data-dir", dataDir]);
+    assert.equal((await third.stop()).code, 0);
+  });
+
   describe("configuration precedence: flag > BULWARK_* > YAML > default", () => {
     test("YAML sets port and network; the environment overrides YAML; a flag overrides both", async () => {
       const dir = scratch();
