@@ -83,8 +83,8 @@ export class SealedKeyStore {
    * Opens the store in `dataDir`, creating an empty one when `create` is set and none exists.
    * Rejects with a message naming the file for a wrong secret or a damaged file.
    */
-  static async open(dataDir: string, secret: Buffer, options: { create: boolean }): Promise<SealedKeyStore> {
-    const path = join(dataDir, SEALED_STORE_FILE);
+  static async open(dataDir: string, secret: Buffer, options: { create: boolean; fileName?: string }): Promise<SealedKeyStore> {
+    const path = join(dataDir, options.fileName ?? SEALED_STORE_FILE);
     if (!existsSync(path)) {
       if (!options.create) throw new SealedStoreError(`no sealed key store at ${path}`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -105,8 +105,8 @@ export class SealedKeyStore {
     return new SealedKeyStore(path, key, header.kdf, entries);
   }
 
-  static exists(dataDir: string): boolean {
-    return existsSync(join(dataDir, SEALED_STORE_FILE));
+  static exists(dataDir: string, fileName = SEALED_STORE_FILE): boolean {
+    return existsSync(join(dataDir, fileName));
   }
 
   get size(): number {
