@@ -7,9 +7,9 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import { create, decrypt, defaultScryptModule, type IKdfModule, type IKeystore } from "@chainsafe/bls-keystore";
 import { SecretKey } from "@chainsafe/blst";
+import { runJobs } from "../util/job-pool.js";
 import { parsePath } from "./derive.js";
 
 export const KEYSTORE_FILE_MODE = 0o600;
@@ -123,63 +123,14 @@ export interface CreateKeystoresOptions {
 
 const WORKER_URL = new URL("./create-keystore-worker.js", import.meta.url);
 
-function workerExecArgv(): string[] {
-  return process.execArgv.filter((arg) => !arg.startsWith("--input-type"));
-}
-
 /**
  * Creates (and verifies, by decrypting) one keystore per job in worker threads. Every job settles;
  * the outcomes are in job order, and all workers have exited when this resolves.
  */
 export async function createKeystores(jobs: readonly KeystoreJob[], options: CreateKeystoresOptions): Promise<KeystoreOutcome[]> {
-  if (jobs.length === 0) return [];
-  const outcomes = new Array<KeystoreOutcome | undefined>(jobs.length);
-  const workers: Worker[] = [];
-  let next = 0;
-  let settled = 0;
-  try {
-    await new Promise<void>((resolveAll) => {
-      let alive = 0;
-      const settle = (id: number, outcome: KeystoreOutcome) => {
-        if (outcomes[id] !== undefined) return;
-        outcomes[id] = outcome;
-        settled++;
-        options.onSettled?.();
-        if (settled === jobs.length) resolveAll();
-      };
-      const start = () => {
-        const worker = new Worker(WORKER_URL, { execArgv: workerExecArgv() });
-        workers.push(worker);
-        alive++;
-        let current: number | undefined;
-        let failure = "keystore worker exited";
-        const feed = () => {
-          current = next < jobs.length ? next++ : undefined;
-          if (current !== undefined) worker.postMessage({ id: current, ...jobs[current] } satisfies KeystoreRequest);
-        };
-        worker.on("message", (reply: KeystoreReply) => {
-          const { id, ...outcome } = reply;
-          settle(id, outcome);
-          feed();
-        });
-        // Only errors from outside createKeystore reach here (module loading, out of memory).
-        worker.on("error", (err: unknown) => {
-          failure = `keystore worker failed: ${err instanceof Error ? err.message : String(err)}`;
-        });
-        worker.on("exit", () => {
-          alive--;
-          if (current !== undefined) settle(current, { ok: false, reason: failure });
-          current = undefined;
-          if (alive === 0) while (next < jobs.length) settle(next++, { ok: false, reason: failure });
-        });
-        feed();
-      };
-      const requested = Number.isFinite(options.workers) ? Math.floor(options.workers) : 1;
-      const count = Math.max(1, Math.min(requested, jobs.length));
-      for (let i = 0; i < count; i++) start();
-    });
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
-  }
-  return outcomes as KeystoreOutcome[];
+  return runJobs<KeystoreJob, KeystoreOutcome>(WORKER_URL, jobs, {
+    workers: options.workers,
+    ...(options.onSettled ? { onSettled: options.onSettled } : {}),
+    failed: (reason) => ({ ok: false, reason: `keystore ${reason}` }),
+  });
 }
