@@ -5,9 +5,10 @@
  */
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { type Benchmark, type BenchRow, removeAllTempDirs, renderTable } from "./harness.js";
+import { httpBenchmarks } from "./http.js";
 import { protectionBenchmarks } from "./protection.js";
 
-const ALL: Benchmark[] = [...protectionBenchmarks];
+const ALL: Benchmark[] = [...protectionBenchmarks, ...httpBenchmarks];
 
 function select(args: string[]): Benchmark[] | undefined {
   if (args.length === 0) return ALL;

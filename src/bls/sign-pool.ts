@@ -1,11 +1,13 @@
 /**
  * BLS signing on every core: worker threads each hold the secret keys and sign roots in batches.
- * Requests arriving in the same event-loop turn are split across the workers, so a burst costs one
- * message per worker rather than one per signature.
+ * Requests arriving in the same event-loop turn go out in chunks of at most MAX_CHUNK, each to the
+ * least busy worker: a burst costs few messages, and early replies do not wait for a whole burst.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { PoolMessage, PoolReply } from "./sign-protocol.js";
+
+const MAX_CHUNK = 32;
 
 interface PendingSign {
   pubkey: string;
@@ -53,8 +55,11 @@ export class SignPool {
 
   /** Hands keys to every worker. Callers keep no other copy of the secrets they pass. */
   addKeys(keys: ReadonlyArray<{ pubkey: string; secretKey: Uint8Array }>): void {
-    const message: PoolMessage = { type: "add-keys", keys: keys.map((k) => [k.pubkey, k.secretKey]) };
+    // Own copies: a view into a shared buffer would send (and leave) its neighbours' bytes too.
+    const message: PoolMessage = { type: "add-keys", keys: keys.map((k) => [k.pubkey, Uint8Array.from(k.secretKey)]) };
     for (const { worker } of this.workers) worker.postMessage(message);
+    // postMessage has cloned them; these copies are no longer needed.
+    for (const [, secret] of message.keys) secret.fill(0);
   }
 
   removeKeys(pubkeys: readonly string[]): void {
@@ -66,7 +71,7 @@ export class SignPool {
     if (this.closed) return Promise.reject(new SignPoolError("signing pool is closed"));
     if (this.failure) return Promise.reject(new SignPoolError(`signing pool is broken: ${this.failure.message}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ pubkey, root, resolve, reject });
+      this.queue.push({ pubkey, root: Uint8Array.from(root), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -78,12 +83,9 @@ export class SignPool {
     this.flushScheduled = false;
     const queue = this.queue;
     this.queue = [];
-    // Split the turn's work evenly, giving larger shares to the least busy workers first.
-    const byLoad = [...this.workers].sort((a, b) => a.outstanding - b.outstanding);
-    const share = Math.ceil(queue.length / byLoad.length);
-    for (let w = 0, start = 0; start < queue.length; w++, start += share) {
-      const state = byLoad[w]!;
-      const items = queue.slice(start, start + share);
+    for (let start = 0; start < queue.length; start += MAX_CHUNK) {
+      const state = this.workers.reduce((least, w) => (w.outstanding < least.outstanding ? w : least));
+      const items = queue.slice(start, start + MAX_CHUNK);
       const id = this.nextId++;
       state.inFlight.set(id, items);
       state.outstanding += items.length;

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { useFastHasher } from "../util/fast-hasher.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerServeCommand } from "./serve.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
@@ -9,6 +10,8 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);
   throw err;
 });
+
+useFastHasher();
 
 const program = new Command()
   .name("bulwark")

@@ -5,8 +5,29 @@ import type { ForkInfo } from "./types.js";
 
 export const ZERO_ROOT = new Uint8Array(32);
 
+/**
+ * A domain depends only on its three inputs, of which a signer sees a handful of combinations
+ * (domain types × scheduled forks × one chain); hashing them again for every request is waste.
+ */
+const domainCache = new Map<string, Uint8Array>();
+const DOMAIN_CACHE_LIMIT = 1024;
+
 /** Consensus spec `compute_domain`. */
 export function computeDomain(
+  domainType: Uint8Array,
+  forkVersion: Uint8Array,
+  genesisValidatorsRoot: Uint8Array,
+): Uint8Array {
+  const key = Buffer.concat([domainType, forkVersion, genesisValidatorsRoot]).toString("hex");
+  const cached = domainCache.get(key);
+  if (cached !== undefined) return cached.slice();
+  const domain = computeDomainUncached(domainType, forkVersion, genesisValidatorsRoot);
+  if (domainCache.size >= DOMAIN_CACHE_LIMIT) domainCache.clear();
+  domainCache.set(key, domain.slice());
+  return domain;
+}
+
+function computeDomainUncached(
   domainType: Uint8Array,
   forkVersion: Uint8Array,
   genesisValidatorsRoot: Uint8Array,

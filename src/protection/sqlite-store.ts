@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { checkAttestation, checkBlock } from "./rules.js";
+import { assertPruneArguments, attestationCutoffsSql, attestationsKeptSql, keptSlots } from "./prune.js";
 import { bytesToHex, hexToBytes, rootFromBytes, rootToBytes } from "./hex.js";
 import type { ValidatorHistory } from "./history.js";
 import {
@@ -17,6 +18,7 @@ import {
   type ImportSummary,
   type ProtectionStore,
   ProtectionStoreError,
+  type PruneSummary,
   type StoreHealth,
 } from "./store.js";
 import type {
@@ -342,6 +344,45 @@ export class SqliteProtectionStore implements ProtectionStore {
   async listValidators(): Promise<Pubkey[]> {
     this.assertOpen();
     return this.statements.allValidators.all().map((row) => bytesToHex(row.pubkey));
+  }
+
+  async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {
+    this.assertOpen();
+    assertPruneArguments(keepEpochs, slotsPerEpoch);
+    const slots = keptSlots(keepEpochs, slotsPerEpoch);
+    const run = this.db.transaction((): PruneSummary => {
+      const touched = new Set<number>();
+      let blocksRemoved = 0;
+      let attestationsRemoved = 0;
+      const blockCutoffs = this.db
+        .prepare<[bigint, bigint], { validator_id: number; cutoff: number }>(
+          `SELECT validator_id, MAX(slot) - ? AS cutoff FROM signed_blocks
+           GROUP BY validator_id HAVING MIN(slot) < MAX(slot) - ?`,
+        )
+        .all(slots, slots);
+      const deleteBlocks = this.db.prepare<[number, number]>("DELETE FROM signed_blocks WHERE validator_id = ? AND slot < ?");
+      for (const { validator_id, cutoff } of blockCutoffs) {
+        blocksRemoved += deleteBlocks.run(validator_id, cutoff).changes;
+        touched.add(validator_id);
+      }
+      const attestationCutoffs = this.db
+        .prepare<[number], { validator_id: number; last_removed_target: number }>(attestationCutoffsSql("?"))
+        .all(keepEpochs);
+      const deleteAttestations = this.db.prepare<[number, number]>(
+        "DELETE FROM signed_attestations WHERE validator_id = ? AND target_epoch <= ?",
+      );
+      for (const { validator_id, last_removed_target } of attestationCutoffs) {
+        attestationsRemoved += deleteAttestations.run(validator_id, last_removed_target).changes;
+        touched.add(validator_id);
+      }
+      const attestationsKept = this.db.prepare<[number], { n: number }>(attestationsKeptSql("?")).get(keepEpochs)!.n;
+      return { validators: touched.size, blocksRemoved, attestationsRemoved, attestationsKept };
+    });
+    try {
+      return run.immediate();
+    } catch (err) {
+      throw new ProtectionStoreError(`prune failed, nothing was removed: ${(err as Error).message}`);
+    }
   }
 
   async health(): Promise<StoreHealth> {

@@ -22,6 +22,19 @@ export interface ImportOptions {
   onProgress?: (records: number) => void;
 }
 
+/** What `prune` removed. */
+export interface PruneSummary {
+  /** Keys that lost at least one record. */
+  validators: number;
+  blocksRemoved: number;
+  attestationsRemoved: number;
+  /**
+   * Attestations older than the cut-off that had to stay because a newer record of the same key
+   * surrounds them (imported slashable data): removing them would let a surround vote through.
+   */
+  attestationsKept: number;
+}
+
 export interface StoreHealth {
   ok: boolean;
   /** Round-trip time of a trivial query, in milliseconds. */
@@ -52,6 +65,15 @@ export interface ProtectionStore {
 
   /** Every key with any recorded history. */
   listValidators(): Promise<Pubkey[]>;
+
+  /**
+   * Deletes, per key, the attestations with target < (latest target - keepEpochs) and the blocks with
+   * slot < (latest slot - keepEpochs * slotsPerEpoch) without ever weakening the protection: every
+   * request refused before is refused after (see prune.ts for the argument). Each key is pruned
+   * atomically under its lock (SQLite: all keys in one transaction; PostgreSQL: batches of keys, so
+   * signing for the other keys goes on).
+   */
+  prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary>;
 
   health(): Promise<StoreHealth>;
 
