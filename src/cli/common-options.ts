@@ -1,6 +1,7 @@
 import { Option } from "commander";
 import { NETWORK_NAMES, type Network, resolveNetwork } from "../config/networks.js";
 import { CliError } from "./errors.js";
+import { DB_ENV } from "../protection/open-store.js";
 
 export const DEFAULT_DATA_DIR = "bulwark-data";
 
@@ -29,4 +30,11 @@ export function networkFromOptions(options: { network: string; genesisValidators
   } catch (err) {
     throw new CliError((err as Error).message);
   }
+}
+
+export function dbOption(): Option {
+  return new Option(
+    "--db <url>",
+    "slashing-protection database: sqlite (default, in --data-dir) or a postgres:// URL shared by several signers",
+  ).env(DB_ENV);
 }

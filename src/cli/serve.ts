@@ -10,11 +10,11 @@ import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
 import { acquireSignerLock } from "../config/signer-lock.js";
-import { openProtectionStore } from "../protection/open-store.js";
+import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
-import { dataDirOption, genesisValidatorsRootOption } from "./common-options.js";
+import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 
 interface ServeOptions {
@@ -36,6 +36,9 @@ interface ServeOptions {
   logLevel: string;
   keymanager?: boolean;
   keymanagerTokenFile?: string;
+  db?: string;
+  dbPoolSize?: string;
+  dbStatementTimeoutMs?: string;
   sealingPassphraseFile?: string;
 }
 
@@ -47,6 +50,9 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--network <name>", "mainnet, sepolia, holesky, hoodi, gnosis, chiado, minimal, or a consensus config.yaml path").env("BULWARK_NETWORK"))
     .addOption(genesisValidatorsRootOption())
     .addOption(dataDirOption())
+    .addOption(dbOption())
+    .addOption(new Option("--db-pool-size <n>", "PostgreSQL connections").env("BULWARK_DB_POOL_SIZE").default("10"))
+    .addOption(new Option("--db-statement-timeout-ms <ms>", "PostgreSQL statement (and lock wait) timeout; longer is refused, nothing signed").env("BULWARK_DB_STATEMENT_TIMEOUT_MS").default("5000"))
     .addOption(new Option("--keystores <dir>", "directory of EIP-2335 keystore files").env("BULWARK_KEYSTORES"))
     .addOption(new Option("--keystores-passwords <dir>", "directory of password files named like the keystores, with .txt").env("BULWARK_KEYSTORES_PASSWORDS"))
     .addOption(new Option("--keystores-password-file <file>", "one password file for every keystore").env("BULWARK_KEYSTORES_PASSWORD_FILE"))
@@ -91,7 +97,14 @@ async function serve(options: ServeOptions): Promise<void> {
       throw new CliError((err as Error).message);
     }
   })();
-  const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch((err: Error) => {
+  const storeLocation = {
+    dataDir: options.dataDir,
+    genesisValidatorsRoot: network.genesisValidatorsRoot,
+    ...(options.db !== undefined ? { db: options.db } : {}),
+    poolSize: parseInteger(options.dbPoolSize ?? "10", "--db-pool-size", 1, 1000),
+    statementTimeoutMs: parseInteger(options.dbStatementTimeoutMs ?? "5000", "--db-statement-timeout-ms", 100, 600_000),
+  };
+  const store = await openProtectionStore(storeLocation).catch((err: Error) => {
     throw new CliError(err.message);
   });
   let releaseLock: () => void;
@@ -112,7 +125,10 @@ async function serve(options: ServeOptions): Promise<void> {
     core.addKeys(sealedStore.keys(), { readonly: false });
     logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
   }
-  logger.info({ network: network.name, genesisValidatorsRoot: network.genesisValidatorsRoot, dataDir: options.dataDir }, "slashing-protection database open");
+  logger.info(
+    { network: network.name, genesisValidatorsRoot: network.genesisValidatorsRoot, dataDir: options.dataDir, database: describeStoreLocation(storeLocation) },
+    "slashing-protection database open",
+  );
 
   const keystoreKeys = new Set<string>();
   /** Picks up keys that `bulwark keys import` / `keys delete` changed in the sealed store. */

@@ -1,17 +1,17 @@
 import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { slotsPerEpoch } from "../eth/preset.js";
 import type { ValidatorHistory } from "../protection/history.js";
 import { isHex } from "../protection/hex.js";
 import { InterchangeFormatError, parseInterchange, serializeInterchange } from "../protection/interchange.js";
-import { DB_ENV, describeStoreLocation, openProtectionStore, storeKind } from "../protection/open-store.js";
+import { describeStoreLocation, openProtectionStore, storeKind } from "../protection/open-store.js";
 import { redactDatabaseUrl } from "../protection/postgres-store.js";
 import { SQLITE_FILE_NAME } from "../protection/sqlite-store.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { createProgress } from "../util/progress.js";
-import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { dataDirOption, dbOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 
 interface StoreOptions {
@@ -22,12 +22,6 @@ interface StoreOptions {
 }
 
 /** `--db URL` (env BULWARK_DB): "sqlite" (default, the file in --data-dir) or a postgres:// URL. */
-export function dbOption(): Option {
-  return new Option(
-    "--db <url>",
-    "slashing-protection database: sqlite (default, in --data-dir) or a postgres:// URL shared by several signers",
-  ).env(DB_ENV);
-}
 
 export function registerSlashingProtectionCommands(program: Command): void {
   const group = program
