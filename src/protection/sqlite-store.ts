@@ -36,6 +36,7 @@ export const SQLITE_FILE_NAME = "slashing-protection.sqlite";
 const SCHEMA_VERSION = 1;
 const BUSY_TIMEOUT_MS = 10_000;
 const IMPORT_PROGRESS_EVERY = 10_000;
+const GROUP_COMMIT_LIMIT = 128;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS metadata (
@@ -87,6 +88,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteProtectionStore implements ProtectionStore {
   private pending: PendingCall[] = [];
+  private pendingRequests = 0;
   private flushScheduled = false;
   private closed = false;
   /** Why the last commit failed, until one succeeds: a full disk fails writes while reads work. */
@@ -186,7 +188,11 @@ export class SqliteProtectionStore implements ProtectionStore {
     if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
     return new Promise((resolve, reject) => {
       this.pending.push({ requests, resolve, reject });
-      if (!this.flushScheduled) {
+      this.pendingRequests += requests.length;
+      // A large burst is committed in groups, so that signing can start on the first group
+      // instead of waiting for one commit of the whole burst.
+      if (this.pendingRequests >= GROUP_COMMIT_LIMIT) this.flush();
+      else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
       }
@@ -197,6 +203,8 @@ export class SqliteProtectionStore implements ProtectionStore {
     this.flushScheduled = false;
     const calls = this.pending;
     this.pending = [];
+    this.pendingRequests = 0;
+    if (calls.length === 0) return;
     let results: Decision[][];
     try {
       results = this.runGroup.immediate(calls);
