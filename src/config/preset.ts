@@ -2,7 +2,7 @@
  * Lodestar reads its consensus preset (mainnet, minimal or gnosis) from LODESTAR_PRESET once, when
  * @lodestar/params is first imported. This file must not import it: the launcher calls it first to
  * pick the preset the chosen network needs, wherever the network is named (flag, environment, the
- * YAML options file, or a consensus config.yaml's PRESET_BASE).
+ * YAML options file, a pool definition, or a consensus config.yaml's PRESET_BASE).
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
@@ -38,8 +38,13 @@ function yamlKey(path: string, key: string): string | undefined {
 
 export function presetForArgs(args: readonly string[], env: NodeJS.ProcessEnv): Preset | undefined {
   const configFile = flagValue(args, "--config") ?? env.BULWARK_CONFIG;
+  const poolFile = flagValue(args, "--pool");
   const network =
-    flagValue(args, "--network") ?? env.BULWARK_NETWORK ?? (configFile !== undefined ? yamlKey(configFile, "network") : undefined);
+    flagValue(args, "--network") ??
+    env.BULWARK_NETWORK ??
+    (configFile !== undefined ? yamlKey(configFile, "network") : undefined) ??
+    // A pool definition (JSON, which YAML also reads) names its network too.
+    (poolFile !== undefined ? yamlKey(poolFile, "network") : undefined);
   if (network === undefined) return undefined;
   if (network.endsWith(".yaml") || network.endsWith(".yml")) {
     const base = yamlKey(network, "PRESET_BASE");

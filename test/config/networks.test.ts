@@ -29,6 +29,14 @@ test("gnosis-preset networks say which preset they need instead of failing obscu
   assert.equal(presetForArgs(["serve", "--network=minimal"], {}), "minimal");
   assert.equal(presetForArgs(["serve"], { BULWARK_NETWORK: "gnosis" }), "gnosis");
   assert.equal(presetForArgs(["serve", "--network", "mainnet"], {}), undefined);
+  const dir = tempDir();
+  try {
+    const pool = join(dir.path, "pool.json");
+    writeFileSync(pool, JSON.stringify({ format: "bulwark-pool", network: "chiado" }));
+    assert.equal(presetForArgs(["pool", "join", "--pool", pool], {}), "gnosis");
+  } finally {
+    dir.cleanup();
+  }
 });
 
 test("a consensus config.yaml path with a genesis validators root gives that network", () => {
