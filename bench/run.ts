@@ -6,11 +6,18 @@
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { type Benchmark, type BenchRow, removeAllTempDirs, renderTable } from "./harness.js";
 import { httpBenchmarks } from "./http.js";
+import { postgresHttpBenchmarks } from "./postgres-http.js";
 import { protectionBenchmarks } from "./protection.js";
 import { startupBenchmarks } from "./startup.js";
 import { thresholdBenchmarks } from "./threshold.js";
 
-const ALL: Benchmark[] = [...protectionBenchmarks, ...httpBenchmarks, ...startupBenchmarks, ...thresholdBenchmarks];
+const ALL: Benchmark[] = [
+  ...protectionBenchmarks,
+  ...httpBenchmarks,
+  ...postgresHttpBenchmarks,
+  ...startupBenchmarks,
+  ...thresholdBenchmarks,
+];
 
 function select(args: string[]): Benchmark[] | undefined {
   if (args.length === 0) return ALL;

@@ -76,6 +76,8 @@ export function redactDatabaseUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== "") parsed.password = "****";
+    // node-postgres also takes passwords from the query string.
+    for (const key of ["password", "sslpassword"]) if (parsed.searchParams.has(key)) parsed.searchParams.set(key, "****");
     return parsed.toString();
   } catch {
     return "(unparseable database URL)";
