@@ -6,6 +6,7 @@
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { type Benchmark, type BenchRow, removeAllTempDirs, renderTable } from "./harness.js";
 import { httpBenchmarks } from "./http.js";
+import { poolBenchmarks } from "./pool.js";
 import { postgresHttpBenchmarks } from "./postgres-http.js";
 import { protectionBenchmarks } from "./protection.js";
 import { startupBenchmarks } from "./startup.js";
@@ -17,6 +18,7 @@ const ALL: Benchmark[] = [
   ...postgresHttpBenchmarks,
   ...startupBenchmarks,
   ...thresholdBenchmarks,
+  ...poolBenchmarks,
 ];
 
 function select(args: string[]): Benchmark[] | undefined {

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { useFastHasher } from "../util/fast-hasher.js";
 import { registerKeysCommands } from "./keys.js";
+import { registerPoolCommands } from "./pool.js";
 import { registerServeCommand } from "./serve.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
 import { CliError } from "./errors.js";
@@ -22,6 +23,7 @@ const program = new Command()
 registerServeCommand(program);
 registerKeysCommands(program);
 registerSlashingProtectionCommands(program);
+registerPoolCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -224,7 +224,11 @@ async function serve(options: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    await app.close();
+    // close() waits for keep-alive connections that were busy when it began until their keep-alive
+    // timeout (72 s): give requests in flight a moment, then close every connection.
+    const closing = app.close();
+    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
+    await closing;
     await core.close();
     releaseLock();
     process.exit(0);

@@ -1,11 +1,28 @@
 import type { DepositDataJson } from "../eth/deposit.js";
 
 /**
+ * What the HTTP signing API (src/server/app.ts) needs from whatever answers signing requests: the
+ * signing core itself, or a threshold-pool aggregator that produces signatures from partial ones.
+ */
+export interface SigningService {
+  /** Public keys (0x-hex) this service signs for. */
+  listKeys(): Promise<string[]>;
+
+  /** Signs one Web3Signer request body for one key, after every safety check. */
+  sign(pubkey: string, body: unknown): Promise<SignOutcome>;
+
+  /** One request body for many keys; one outcome per identifier, in order (see SigningCoreApi). */
+  signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome>;
+
+  health(): Promise<CoreHealth>;
+}
+
+/**
  * The whole interface of the signing core, the only code that holds secret keys and decides to
  * sign. Plain data in, plain data out, so the core can move into another process (or a TEE) without
  * the HTTP layer changing.
  */
-export interface SigningCoreApi {
+export interface SigningCoreApi extends SigningService {
   /** Public keys (0x-hex) the core can sign with. */
   listKeys(): Promise<string[]>;
 
@@ -55,6 +72,8 @@ export type SignErrorCode =
   | "unknown-key"
   | "slashing"
   | "wrong-network"
+  /** Not enough of the parties needed to sign answered in time (a threshold pool): 503, retry later. */
+  | "unavailable"
   | "internal";
 
 export interface SignError {

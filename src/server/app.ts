@@ -5,7 +5,7 @@
 import { STATUS_CODES } from "node:http";
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
-import type { SignError } from "../core/api.js";
+import type { SignError, SigningService } from "../core/api.js";
 import type { SigningCore } from "../core/signing-core.js";
 import { SIGNING_REQUEST_TYPES } from "../eth/index.js";
 import { hostAllowed, type HostAllowList } from "./host-allow-list.js";
@@ -13,8 +13,7 @@ import { registerKeymanagerRoutes } from "./keymanager.js";
 import type { SignerMetrics } from "./metrics.js";
 import { STATUS_OF } from "./status.js";
 
-export interface AppOptions {
-  core: SigningCore;
+interface CommonAppOptions {
   metrics: SignerMetrics;
   logger: Logger;
   /** Largest accepted request body in bytes; larger gets 413. */
@@ -23,9 +22,21 @@ export interface AppOptions {
   /** Re-reads key sources; absent when the signer has nothing to reload. */
   reload?: () => Promise<{ added: number; removed: number }>;
   https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean };
-  /** Serves the keymanager API (/eth/v1/keystores) behind this bearer token. */
-  keymanager?: { token: string };
 }
+
+/**
+ * `core` answers the signing API: the signing core, or anything else implementing SigningService
+ * (the threshold-pool aggregator). The keymanager API needs the signing core itself.
+ */
+export type AppOptions = CommonAppOptions &
+  (
+    | {
+        core: SigningCore;
+        /** Serves the keymanager API (/eth/v1/keystores) behind this bearer token. */
+        keymanager?: { token: string };
+      }
+    | { core: SigningService; keymanager?: undefined }
+  );
 
 const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
 
@@ -123,7 +134,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   if (options.keymanager) {
-    registerKeymanagerRoutes(app, { core, token: options.keymanager.token, logger: options.logger });
+    registerKeymanagerRoutes(app, { core: options.core, token: options.keymanager.token, logger: options.logger });
   }
 
   if (options.reload) {
@@ -154,6 +165,7 @@ const OUTCOME_LABEL = {
   "unknown-key": "unknown_key",
   slashing: "refused_slashing",
   "wrong-network": "wrong_network",
+  unavailable: "unavailable",
   internal: "error",
 } as const;
 
@@ -169,6 +181,8 @@ function record(options: AppOptions, type: string, outcome: { ok: true } | { ok:
     options.logger.warn({ pubkey, type, reason }, message);
   } else if (code === "internal") {
     options.logger.error({ pubkey, type }, message);
+  } else if (code === "unavailable") {
+    options.logger.warn({ pubkey, type }, message);
   } else {
     options.logger.debug({ pubkey, type, code }, message);
   }

@@ -6,7 +6,7 @@ export class SignerMetrics implements CoreObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: "bulwark_signing_requests_total",
-    help: "Signing requests by type and outcome (signed, refused_slashing, bad_request, unknown_key, wrong_network, error)",
+    help: "Signing requests by type and outcome (signed, refused_slashing, bad_request, unknown_key, wrong_network, unavailable, error)",
     labelNames: ["type", "outcome"] as const,
     registers: [this.registry],
   });

@@ -7,5 +7,6 @@ export const STATUS_OF: Record<SignErrorCode, number> = {
   "unknown-key": 404,
   slashing: 412,
   "wrong-network": 412,
+  unavailable: 503,
   internal: 500,
 };

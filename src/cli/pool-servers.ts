@@ -1,0 +1,348 @@
+/**
+ * `bulwark pool participant` and `bulwark pool aggregator`: the two long-running servers of the
+ * low-bond pool (registered into the `pool` command group by ./pool.ts).
+ *
+ * - participant (each node operator): serves the remote-signing-api distributed profile for the
+ *   pools whose shares `bulwark pool join` sealed in its data directory, to coordinators holding
+ *   the token in --coordinator-token-file; its own slashing protection (SQLite in the data
+ *   directory, keyed by composite key) is applied before any partial signature is released.
+ * - aggregator: serves the ordinary Web3Signer signing API for the pool's composite key; every
+ *   request is fanned out to the participants of pool.json, M verified partials are combined
+ *   after the aggregator's own slashing protection allowed it (see src/pool/aggregator.ts).
+ *
+ * Both log "bulwark signer ready" with their address once they listen, as `serve` does.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { createSecureContext } from "node:tls";
+import { type Command, Option } from "commander";
+import { type Logger, pino } from "pino";
+import { acquireSignerLock } from "../config/signer-lock.js";
+import { SigningCore } from "../core/signing-core.js";
+import { readSealingSecret, SEALING_ENV } from "../keys/sealed-store.js";
+import { DEFAULT_CACHE_SIZE, DEFAULT_DEADLINE_MS, PoolAggregator } from "../pool/aggregator.js";
+import { PoolMetrics } from "../pool/aggregator-metrics.js";
+import { PoolError } from "../pool/errors.js";
+import { loadOperatorShares } from "../pool/join.js";
+import { buildParticipantApp, prepareShares } from "../pool/participant.js";
+import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
+import { poolNetwork } from "../pool/pool-network.js";
+import { verifyPoolDefinition } from "../pool/verify-pool.js";
+import { openProtectionStore } from "../protection/open-store.js";
+import type { ProtectionStore } from "../protection/store.js";
+import { buildApp } from "../server/app.js";
+import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
+import { SignerMetrics } from "../server/metrics.js";
+import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { CliError } from "./errors.js";
+
+interface ServerOptions {
+  dataDir: string;
+  genesisValidatorsRoot?: string;
+  httpHost: string;
+  httpPort: string;
+  httpBodyLimit: string;
+  tlsKey?: string;
+  tlsCert?: string;
+  tlsClientCa?: string;
+  logLevel: string;
+}
+
+interface ParticipantOptions extends ServerOptions {
+  network: string;
+  coordinatorTokenFile: string;
+  sealingPassphraseFile?: string;
+  signingThreads?: string;
+}
+
+interface AggregatorCliOptions extends ServerOptions {
+  network?: string;
+  pool: string;
+  participantTokenFile: string[];
+  deadlineMs: string;
+  cacheSize: string;
+  httpHostAllowlist?: string;
+}
+
+function commonServerOptions(command: Command, defaultPort: string): Command {
+  return command
+    .addOption(dataDirOption())
+    .addOption(genesisValidatorsRootOption())
+    .addOption(new Option("--http-host <host>", "address to listen on").env("BULWARK_HTTP_HOST").default("127.0.0.1"))
+    .addOption(new Option("--http-port <port>", "port to listen on").env("BULWARK_HTTP_PORT").default(defaultPort))
+    .addOption(new Option("--http-body-limit <bytes>", "largest request body accepted").env("BULWARK_HTTP_BODY_LIMIT").default("1048576"))
+    .addOption(new Option("--tls-key <file>", "serve HTTPS with this private key (PEM)").env("BULWARK_TLS_KEY"))
+    .addOption(new Option("--tls-cert <file>", "certificate chain for --tls-key (PEM)").env("BULWARK_TLS_CERT"))
+    .addOption(new Option("--tls-client-ca <file>", "require client certificates signed by this CA (PEM)").env("BULWARK_TLS_CLIENT_CA"))
+    .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"));
+}
+
+export function registerPoolServerCommands(pool: Command): void {
+  commonServerOptions(
+    pool
+      .command("participant")
+      .description("serve this operator's pool shares to the aggregator (distributed signing profile, bearer-token auth, own slashing protection)")
+      .addOption(networkOption())
+      .requiredOption("--coordinator-token-file <file>", "file holding the bearer token the aggregator must send (at least 16 characters)")
+      .addOption(
+        new Option("--sealing-passphrase-file <file>", `passphrase that seals this operator's pool shares (or set ${SEALING_ENV})`).env(
+          "BULWARK_SEALING_PASSPHRASE_FILE",
+        ),
+      )
+      .addOption(new Option("--signing-threads <n>", "BLS signing threads (default: one per core, at most 4)").env("BULWARK_SIGNING_THREADS")),
+    "9100",
+  ).action(async (options: ParticipantOptions) => {
+    await runParticipant(options);
+  });
+
+  commonServerOptions(
+    pool
+      .command("aggregator")
+      .description("serve the signing API for a pool's composite key, combining the participants' partial signatures")
+      .addOption(new Option("--network <name>", "network (default: the pool definition's); a config.yaml path needs --genesis-validators-root").env("BULWARK_NETWORK"))
+      .requiredOption("--pool <file>", "the pool definition (pool.json)")
+      .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE; once per participant", collect, [] as string[])
+      .addOption(new Option("--deadline-ms <ms>", "how long to wait for M valid partial signatures").default(String(DEFAULT_DEADLINE_MS)))
+      .addOption(new Option("--cache-size <n>", "recovered signatures kept for identical retries").default(String(DEFAULT_CACHE_SIZE)))
+      .addOption(
+        new Option("--http-host-allowlist <hosts>", `comma-separated Host header values accepted, or * (default: ${DEFAULT_HOST_ALLOW_LIST.join(",")} and the listen address)`).env(
+          "BULWARK_HTTP_HOST_ALLOWLIST",
+        ),
+      ),
+    "9000",
+  ).action(async (options: AggregatorCliOptions) => {
+    await runAggregator(options);
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function runParticipant(options: ParticipantOptions): Promise<void> {
+  const common = checkCommon(options);
+  const network = networkFromOptions(options);
+  const signingThreads =
+    options.signingThreads === undefined ? Math.min(4, availableParallelism()) : parseInteger(options.signingThreads, "--signing-threads", 1, 1024);
+  const token = readToken(options.coordinatorTokenFile, "--coordinator-token-file");
+  const logger = pino({ level: options.logLevel, base: { service: "bulwark", role: "participant" } });
+
+  let secret: Buffer;
+  try {
+    secret = readSealingSecret(options.sealingPassphraseFile !== undefined ? { passphraseFile: options.sealingPassphraseFile } : {});
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  let prepared: ReturnType<typeof prepareShares>;
+  try {
+    const shares = await loadOperatorShares(options.dataDir, secret);
+    if (shares.length === 0) throw new CliError(`no pool shares in ${options.dataDir}: run \`bulwark pool join\` first`);
+    prepared = prepareShares(network, shares);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError((err as Error).message);
+  } finally {
+    secret.fill(0);
+  }
+
+  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot).catch((err: Error) => {
+    for (const key of prepared.keys) key.secretKey.fill(0);
+    throw err;
+  });
+  const metrics = new SignerMetrics();
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics });
+  core.addKeys(prepared.keys);
+  const app = buildParticipantApp({
+    core,
+    network,
+    accounts: prepared.accounts,
+    token,
+    metrics,
+    logger,
+    bodyLimit: common.bodyLimit,
+    ...(common.https !== undefined ? { https: common.https } : {}),
+  });
+  for (const account of prepared.accounts) {
+    logger.info(
+      { composite: account.composite, participantId: account.participantId, threshold: account.threshold, participants: account.participants.length },
+      "pool share loaded",
+    );
+  }
+  await listen(app, options, common.port, logger, async () => {
+    await core.close();
+    releaseLock();
+  }, { network: network.name, pools: prepared.accounts.length });
+}
+
+async function runAggregator(options: AggregatorCliOptions): Promise<void> {
+  const common = checkCommon(options);
+  const deadlineMs = parseInteger(options.deadlineMs, "--deadline-ms", 1, 600_000);
+  const cacheSize = parseInteger(options.cacheSize, "--cache-size", 0, 10_000_000);
+  const logger = pino({ level: options.logLevel, base: { service: "bulwark", role: "aggregator" } });
+  let pool;
+  let network;
+  try {
+    pool = readPoolDefinitionFile(options.pool);
+    network = poolNetwork(pool, {
+      ...(options.network !== undefined ? { network: options.network } : {}),
+      ...(options.genesisValidatorsRoot !== undefined ? { genesisValidatorsRoot: options.genesisValidatorsRoot } : {}),
+    });
+    await verifyPoolDefinition(pool, network, options.pool);
+  } catch (err) {
+    if (err instanceof PoolError) throw new CliError(err.message);
+    throw err;
+  }
+  const tokens = new Map<number, string>();
+  for (const spec of options.participantTokenFile) {
+    const match = /^([0-9]+)=(.+)$/.exec(spec);
+    if (match === null) throw new CliError(`--participant-token-file "${spec}": expected ID=FILE`);
+    const id = Number(match[1]);
+    if (tokens.has(id)) throw new CliError(`--participant-token-file: participant ${id} given twice`);
+    if (!pool.participants.some((p) => p.id === id)) throw new CliError(`--participant-token-file: the pool has no participant ${id}`);
+    tokens.set(id, readToken(match[2]!, `--participant-token-file ${id}=`));
+  }
+  const missing = pool.participants.filter((p) => !tokens.has(p.id)).map((p) => p.id);
+  if (missing.length > 0) throw new CliError(`--participant-token-file ID=FILE is needed for every participant; missing: ${missing.join(", ")}`);
+  try {
+    savePoolDefinitionCopy(options.dataDir, pool);
+  } catch (err) {
+    if (err instanceof PoolError) throw new CliError(err.message);
+    throw err;
+  }
+
+  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot);
+  const metrics = new SignerMetrics();
+  let aggregator: PoolAggregator;
+  try {
+    aggregator = await PoolAggregator.create({
+      network,
+      store,
+      pool,
+      tokens,
+      deadlineMs,
+      cacheSize,
+      observer: new PoolMetrics(metrics.registry),
+      logger,
+    });
+  } catch (err) {
+    await store.close();
+    releaseLock();
+    throw new CliError((err as Error).message);
+  }
+  const allowList = options.httpHostAllowlist
+    ? options.httpHostAllowlist.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
+    : [...DEFAULT_HOST_ALLOW_LIST, options.httpHost.toLowerCase()];
+  const app = buildApp({
+    core: aggregator,
+    metrics,
+    logger,
+    bodyLimit: common.bodyLimit,
+    hostAllowList: allowList,
+    ...(common.https !== undefined ? { https: common.https } : {}),
+  });
+  logger.info(
+    { composite: aggregator.composite, threshold: pool.threshold, participants: pool.participants.map((p) => `${p.id}=${p.endpoint}`), deadlineMs },
+    "pool aggregator configured",
+  );
+  await listen(app, options, common.port, logger, async () => {
+    await aggregator.close();
+    releaseLock();
+  }, { network: network.name, composite: aggregator.composite });
+}
+
+interface Common {
+  port: number;
+  bodyLimit: number;
+  https: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined;
+}
+
+function checkCommon(options: ServerOptions): Common {
+  if ((options.tlsKey === undefined) !== (options.tlsCert === undefined)) throw new CliError("--tls-key and --tls-cert go together");
+  if (options.tlsClientCa !== undefined && options.tlsKey === undefined) throw new CliError("--tls-client-ca needs --tls-key and --tls-cert");
+  return {
+    port: parseInteger(options.httpPort, "--http-port", 0, 65535),
+    bodyLimit: parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30),
+    https: readTlsFiles(options),
+  };
+}
+
+async function openStoreAndLock(dataDir: string, genesisValidatorsRoot: string): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
+  const store = await openProtectionStore({ dataDir, genesisValidatorsRoot }).catch((err: Error) => {
+    throw new CliError(err.message);
+  });
+  try {
+    return { store, releaseLock: acquireSignerLock(dataDir) };
+  } catch (err) {
+    await store.close();
+    throw new CliError((err as Error).message);
+  }
+}
+
+async function listen(
+  app: ReturnType<typeof buildApp>,
+  options: ServerOptions,
+  port: number,
+  logger: Logger,
+  cleanup: () => Promise<void>,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // close() waits for keep-alive connections that were busy when it began until their keep-alive
+    // timeout (72 s): give requests in flight a moment, then close every connection.
+    const closing = app.close();
+    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
+    await closing;
+    await cleanup();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  const address = await app.listen({ host: options.httpHost, port }).catch(async (err: Error) => {
+    await cleanup();
+    throw new CliError(`cannot listen on ${options.httpHost}:${port}: ${err.message}`);
+  });
+  logger.info({ address, tls: options.tlsKey !== undefined, ...fields }, "bulwark signer ready");
+}
+
+function readToken(path: string, flag: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new CliError(`${flag}${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const token = text.trim();
+  if (token.length < 16) throw new CliError(`${flag}${path}: the token must be at least 16 characters`);
+  if (/\s/.test(token)) throw new CliError(`${flag}${path}: the token must be one line without spaces`);
+  return token;
+}
+
+function readTlsFiles(options: ServerOptions): Common["https"] {
+  if (options.tlsKey === undefined || options.tlsCert === undefined) return undefined;
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new CliError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const key = read("--tls-key", options.tlsKey);
+  const cert = read("--tls-cert", options.tlsCert);
+  const ca = options.tlsClientCa !== undefined ? read("--tls-client-ca", options.tlsClientCa) : undefined;
+  try {
+    createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
+  } catch (err) {
+    throw new CliError(`--tls-key ${options.tlsKey} / --tls-cert ${options.tlsCert}: not a usable PEM key and certificate (${(err as Error).message})`);
+  }
+  return { key, cert, ...(ca ? { ca } : {}), requestCert: ca !== undefined };
+}
+
+function parseInteger(value: string, flag: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}

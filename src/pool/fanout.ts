@@ -1,0 +1,308 @@
+/**
+ * The aggregator's fan-out: one signing request sent, identical, to every participant of a pool at
+ * once (POST /api/v1/eth2/distributed/sign/{composite} of the remote-signing-api distributed
+ * profile), each answer checked as it arrives, and the first M valid partial signatures returned
+ * without waiting for the rest.
+ *
+ * A partial counts only when the participant answered 200 with its own id (the one the pool
+ * definition gives its endpoint), the signing root the aggregator computed itself, and a
+ * signature that verifies (blst, subgroup-checked) against that participant's component public
+ * key. Everything else (timeout, refused connection, 4xx/5xx, malformed body, another id, another
+ * root, a forged or foreign partial) is a failure with a reason, reported per participant.
+ * Answers that arrive after the quorum are still checked, off the caller's path, so that the
+ * failure metrics reveal a participant that misbehaves even when it is slow.
+ */
+import { PublicKey, Signature, verify } from "@chainsafe/blst";
+
+/** Why a participant's answer gave no usable partial. Also the metric label (with - as _). */
+export type FailureReason =
+  | "timeout"
+  | "connection-refused"
+  | "network-error"
+  | "unauthorized"
+  | "refused-slashing"
+  | "http-error"
+  | "invalid-response"
+  | "wrong-participant"
+  | "wrong-root"
+  | "invalid-partial";
+
+export interface ParticipantFailure {
+  id: number;
+  reason: FailureReason;
+  /** Human-readable, naming what was wrong (the participant's own message for HTTP errors). */
+  message: string;
+  /** The HTTP status when the participant answered. */
+  status?: number;
+}
+
+export interface FanoutTarget {
+  id: number;
+  /** Base URL, no trailing slash. */
+  endpoint: string;
+  /** Bearer token the participant expects from this coordinator. */
+  token: string;
+  /** The participant's component public key, parsed (and validated) once. */
+  componentKey: PublicKey;
+}
+
+export interface ValidPartial {
+  id: number;
+  /** The partial signature, 96 bytes compressed. */
+  signature: Uint8Array;
+}
+
+export interface FanoutRequest {
+  /** Composite public key (0x-hex), the identifier in the participants' path. */
+  composite: string;
+  /** The request body as JSON text, sent unchanged to every participant. */
+  body: string;
+  /** The signing root the aggregator computed; every partial must be over exactly this. */
+  signingRoot: Uint8Array;
+  threshold: number;
+  deadlineMs: number;
+}
+
+export interface FanoutResult {
+  /** The first `threshold` valid partials in arrival order (fewer when the quorum was not reached). */
+  partials: ValidPartial[];
+  /** Every participant that had failed (or had not answered) when the result was settled. */
+  failures: ParticipantFailure[];
+  /** Time spent verifying the partials returned (blst), in seconds: part of the aggregator's overhead. */
+  verifySeconds: number;
+  /**
+   * Time spent verifying the partial that completed the quorum: the only verification on the
+   * critical path, since the others ran while that partial was still on its way.
+   */
+  quorumVerifySeconds: number;
+}
+
+export interface FanoutObserver {
+  /** A participant answered (or failed) after `seconds`; `ok` when the partial was valid. */
+  participantDone(id: number, seconds: number, ok: boolean): void;
+  participantFailed(failure: ParticipantFailure): void;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface FanoutOptions {
+  observer?: FanoutObserver;
+  fetch?: FetchLike;
+}
+
+/** Largest response body read from a participant; a partial-signature answer is a few hundred bytes. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
+const SIGNATURE_HEX = /^0x[0-9a-fA-F]{192}$/;
+const ROOT_HEX = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * Sends the request to every target in parallel. Resolves as soon as `threshold` valid partials
+ * are in, or once every target has failed, or at the deadline (every target still outstanding is
+ * then aborted and reported as a timeout). Never rejects.
+ */
+export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest, options: FanoutOptions = {}): Promise<FanoutResult> {
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const observer = options.observer;
+  const started = performance.now();
+  const partials: ValidPartial[] = [];
+  const failures: ParticipantFailure[] = [];
+  const pending = new Map<number, AbortController>();
+  let verifySeconds = 0;
+  let quorumVerifySeconds = 0;
+  let settled = false;
+  let resolveResult!: (result: FanoutResult) => void;
+  const result = new Promise<FanoutResult>((resolve) => (resolveResult = resolve));
+
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    const outstanding: ParticipantFailure[] = [...pending.keys()].map((id) => ({
+      id,
+      reason: "timeout",
+      message: `no answer within ${request.deadlineMs} ms`,
+    }));
+    resolveResult({ partials: [...partials], failures: [...failures, ...outstanding].sort((a, b) => a.id - b.id), verifySeconds, quorumVerifySeconds });
+  };
+
+  const deadline = setTimeout(() => {
+    settle();
+    for (const [id, controller] of pending) controller.abort(new DeadlineError(id));
+  }, request.deadlineMs);
+
+  const finish = (id: number) => {
+    pending.delete(id);
+    if (pending.size === 0) clearTimeout(deadline);
+    if (!settled && (partials.length >= request.threshold || pending.size === 0)) settle();
+  };
+
+  for (const target of targets) {
+    const controller = new AbortController();
+    pending.set(target.id, controller);
+    const url = `${target.endpoint}/api/v1/eth2/distributed/sign/${request.composite}`;
+    void askOne(doFetch, url, target, request, controller.signal)
+      .then((answer) => {
+        const seconds = (performance.now() - started) / 1000;
+        if (answer.ok) {
+          // Late partials are checked too (for the metrics), but only when nobody waits for them.
+          const t0 = performance.now();
+          const checked = checkPartial(target, request, answer.body);
+          const spent = (performance.now() - t0) / 1000;
+          if (checked.ok) {
+            if (!settled && partials.length < request.threshold) {
+              partials.push({ id: target.id, signature: checked.signature });
+              verifySeconds += spent;
+              quorumVerifySeconds = spent;
+            }
+            observer?.participantDone(target.id, seconds, true);
+          } else {
+            if (!settled) failures.push(checked.failure);
+            observer?.participantDone(target.id, seconds, false);
+            observer?.participantFailed(checked.failure);
+          }
+        } else {
+          if (!settled) failures.push(answer.failure);
+          observer?.participantDone(target.id, seconds, false);
+          observer?.participantFailed(answer.failure);
+        }
+      })
+      .finally(() => finish(target.id));
+  }
+  if (targets.length === 0) {
+    clearTimeout(deadline);
+    settle();
+  }
+  return result;
+}
+
+class DeadlineError extends Error {
+  override name = "DeadlineError";
+  constructor(readonly id: number) {
+    super(`participant ${id}: deadline passed`);
+  }
+}
+
+type Answer = { ok: true; body: Record<string, unknown> } | { ok: false; failure: ParticipantFailure };
+
+async function askOne(doFetch: FetchLike, url: string, target: FanoutTarget, request: FanoutRequest, signal: AbortSignal): Promise<Answer> {
+  const fail = (reason: FailureReason, message: string, status?: number): Answer => ({
+    ok: false,
+    failure: { id: target.id, reason, message, ...(status !== undefined ? { status } : {}) },
+  });
+  let response: Response;
+  let text: string;
+  try {
+    response = await doFetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${target.token}` },
+      body: request.body,
+      // A participant is not trusted to send the aggregator (and its token) elsewhere.
+      redirect: "error",
+      signal,
+    });
+    text = await readLimited(response, MAX_RESPONSE_BYTES);
+  } catch (err) {
+    if (signal.aborted && signal.reason instanceof DeadlineError) return fail("timeout", `no answer within ${request.deadlineMs} ms`);
+    const code = errorCode(err);
+    if (code === "ECONNREFUSED") return fail("connection-refused", `connection refused (${target.endpoint})`);
+    return fail("network-error", `${code ?? (err as Error).message} (${target.endpoint})`);
+  }
+  let json: unknown;
+  try {
+    json = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (response.status !== 200) {
+    const message = participantMessage(json, text);
+    // 412 is also the signing API's status for another network; the error code tells them apart.
+    if (response.status === 412 && (json as { error?: unknown } | undefined)?.error !== "wrong-network") {
+      return fail("refused-slashing", `refused (412): ${message}`, 412);
+    }
+    if (response.status === 401 || response.status === 403) {
+      return fail("unauthorized", `refused our token (${response.status}): ${message}`, response.status);
+    }
+    return fail("http-error", `HTTP ${response.status}: ${message}`, response.status);
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return fail("invalid-response", "answer is not a JSON object", 200);
+  return { ok: true, body: json as Record<string, unknown> };
+}
+
+/** The partial when the answer carries a valid one for this participant and root. */
+function checkPartial(
+  target: FanoutTarget,
+  request: FanoutRequest,
+  body: Record<string, unknown>,
+): { ok: true; signature: Uint8Array } | { ok: false; failure: ParticipantFailure } {
+  const fail = (reason: FailureReason, message: string) => ({ ok: false as const, failure: { id: target.id, reason, message, status: 200 } });
+  const id = body.participant_id;
+  const idNumber = typeof id === "string" && /^[0-9]{1,10}$/.test(id) ? Number(id) : typeof id === "number" ? id : undefined;
+  if (idNumber === undefined) return fail("invalid-response", "participant_id missing or not a decimal integer");
+  if (idNumber !== target.id) return fail("wrong-participant", `answered as participant ${String(id)}, but its endpoint is participant ${target.id}'s`);
+  const root = body.signing_root;
+  if (typeof root !== "string" || !ROOT_HEX.test(root)) return fail("invalid-response", "signing_root missing or not 32 bytes of hex");
+  const ours = "0x" + Buffer.from(request.signingRoot).toString("hex");
+  if (root.toLowerCase() !== ours) return fail("wrong-root", `signed root ${root.toLowerCase()}, expected ${ours}`);
+  if (typeof body.signature !== "string" || !SIGNATURE_HEX.test(body.signature)) {
+    return fail("invalid-partial", "signature missing or not 96 bytes of hex");
+  }
+  let signature: Signature;
+  try {
+    signature = Signature.fromHex(body.signature, true, true);
+  } catch {
+    return fail("invalid-partial", "signature is not a valid G2 point");
+  }
+  let valid: boolean;
+  try {
+    valid = verify(request.signingRoot, target.componentKey, signature, false, false);
+  } catch {
+    valid = false;
+  }
+  if (!valid) return fail("invalid-partial", "partial signature does not verify against the participant's component public key");
+  return { ok: true, signature: signature.toBytes(true) };
+}
+
+/** The body as text, refusing (and dropping the connection of) an answer larger than `limit`. */
+async function readLimited(response: Response, limit: number): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new ResponseTooLargeError(`answer larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+class ResponseTooLargeError extends Error {
+  override name = "ResponseTooLargeError";
+  readonly code = "RESPONSE_TOO_LARGE";
+}
+
+function participantMessage(json: unknown, text: string): string {
+  const message = (json as { message?: unknown } | undefined)?.message;
+  const raw = typeof message === "string" ? message : text;
+  const clean = raw.replace(/[\r\n\t]+/g, " ").trim();
+  return clean.length > 300 ? clean.slice(0, 300) + "…" : clean || "(no message)";
+}
+
+function errorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** One line naming each failed participant and why, for the 503 message and the logs. */
+export function describeFailures(failures: readonly ParticipantFailure[]): string {
+  return failures.map((f) => `participant ${f.id}: ${f.reason} (${f.message})`).join("; ");
+}
