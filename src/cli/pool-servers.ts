@@ -14,7 +14,6 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { createSecureContext } from "node:tls";
 import { type Command, Option } from "commander";
 import { type Logger, pino } from "pino";
 import { acquireSignerLock } from "../config/signer-lock.js";
@@ -35,6 +34,7 @@ import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
+import { type HttpsSettings, parseInteger, readTlsFiles } from "./server-options.js";
 
 interface ServerOptions {
   dataDir: string;
@@ -253,12 +253,10 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
 interface Common {
   port: number;
   bodyLimit: number;
-  https: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined;
+  https: HttpsSettings | undefined;
 }
 
 function checkCommon(options: ServerOptions): Common {
-  if ((options.tlsKey === undefined) !== (options.tlsCert === undefined)) throw new CliError("--tls-key and --tls-cert go together");
-  if (options.tlsClientCa !== undefined && options.tlsKey === undefined) throw new CliError("--tls-client-ca needs --tls-key and --tls-cert");
   return {
     port: parseInteger(options.httpPort, "--http-port", 0, 65535),
     bodyLimit: parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30),
@@ -321,28 +319,4 @@ function readToken(path: string, flag: string): string {
   return token;
 }
 
-function readTlsFiles(options: ServerOptions): Common["https"] {
-  if (options.tlsKey === undefined || options.tlsCert === undefined) return undefined;
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new CliError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
-  const key = read("--tls-key", options.tlsKey);
-  const cert = read("--tls-cert", options.tlsCert);
-  const ca = options.tlsClientCa !== undefined ? read("--tls-client-ca", options.tlsClientCa) : undefined;
-  try {
-    createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
-  } catch (err) {
-    throw new CliError(`--tls-key ${options.tlsKey} / --tls-cert ${options.tlsCert}: not a usable PEM key and certificate (${(err as Error).message})`);
-  }
-  return { key, cert, ...(ca ? { ca } : {}), requestCert: ca !== undefined };
-}
 
-function parseInteger(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer from ${min} to ${max}, got "${value}"`);
-  return n;
-}

@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { createSecureContext } from "node:tls";
 import { type Command, Option } from "commander";
 import { pino } from "pino";
 import { applyConfigFile } from "../config/layered-options.js";
@@ -16,6 +14,7 @@ import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
+import { parseInteger, readTlsFiles } from "./server-options.js";
 
 interface ServeOptions {
   config?: string;
@@ -82,8 +81,6 @@ async function serve(options: ServeOptions): Promise<void> {
   if (options.keystores !== undefined && options.keystoresPasswords === undefined && options.keystoresPasswordFile === undefined) {
     throw new CliError("--keystores needs --keystores-passwords DIR or --keystores-password-file FILE");
   }
-  if ((options.tlsKey === undefined) !== (options.tlsCert === undefined)) throw new CliError("--tls-key and --tls-cert go together");
-  if (options.tlsClientCa !== undefined && options.tlsKey === undefined) throw new CliError("--tls-client-ca needs --tls-key and --tls-cert");
   const https = readTlsFiles(options);
   const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
   const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
@@ -243,26 +240,6 @@ async function serve(options: ServeOptions): Promise<void> {
   logger.info({ address, keys: (await core.listKeys()).length, tls: options.tlsKey !== undefined }, "bulwark signer ready");
 }
 
-/** Reads and checks the TLS files before any slow start-up work, naming the flag and file at fault. */
-function readTlsFiles(options: ServeOptions): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined {
-  if (options.tlsKey === undefined || options.tlsCert === undefined) return undefined;
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (err) {
-      throw new CliError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  };
-  const key = read("--tls-key", options.tlsKey);
-  const cert = read("--tls-cert", options.tlsCert);
-  const ca = options.tlsClientCa !== undefined ? read("--tls-client-ca", options.tlsClientCa) : undefined;
-  try {
-    createSecureContext({ key, cert, ...(ca ? { ca } : {}) });
-  } catch (err) {
-    throw new CliError(`--tls-key ${options.tlsKey} / --tls-cert ${options.tlsCert}${ca ? ` / --tls-client-ca ${options.tlsClientCa}` : ""}: not a usable PEM key and certificate (${(err as Error).message})`);
-  }
-  return { key, cert, ...(ca ? { ca } : {}), requestCert: ca !== undefined };
-}
 
 /**
  * The sealed store is opened when it exists or the keymanager API may write to it; either way the
@@ -279,8 +256,3 @@ async function openSealedStore(options: ServeOptions): Promise<SealedKeyStore | 
   }
 }
 
-function parseInteger(value: string, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer from ${min} to ${max}, got "${value}"`);
-  return n;
-}

@@ -5,6 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../util/file-lock.js";
 
 export const SIGNER_LOCK_FILE = "bulwark-serve.pid";
 
@@ -21,12 +22,7 @@ export function runningSigner(dataDir: string): number | undefined {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 /** Takes the data directory for this process; returns the release function. */

@@ -9,8 +9,9 @@
  * and serialised across processes with a lock file.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { FileLockTimeoutError, withFileLock } from "../util/file-lock.js";
 import { promisify } from "node:util";
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -19,7 +20,6 @@ export const SEALED_STORE_FILE = "sealed-keys.json";
 const FORMAT = "bulwark-sealed-keys";
 const VERSION = 1;
 const RECORD_BYTES = 48 + 32;
-const LOCK_WAIT_MS = 10_000;
 const DEFAULT_KDF = { function: "scrypt", n: 1 << 17, r: 8, p: 1 } as const;
 
 export interface SealedKey {
@@ -91,7 +91,7 @@ export class SealedKeyStore {
       const kdf = { ...DEFAULT_KDF, salt: randomBytes(32).toString("hex") };
       const key = await deriveKey(secret, kdf);
       // Another process may create the store at the same moment: only the first one writes it.
-      const created = await withFileLock(path, async () => {
+      const created = await lockedStore(path, async () => {
         if (existsSync(path)) return undefined;
         const store = new SealedKeyStore(path, key, kdf, new Map());
         store.write();
@@ -193,60 +193,10 @@ export class SealedKeyStore {
   }
 
   private async withLock<T>(action: () => Promise<T>): Promise<T> {
-    return withFileLock(this.path, action);
+    return lockedStore(this.path, action);
   }
 }
 
-/**
- * Serialises writers of `path` across processes with `path.lock`, created exclusively and holding
- * the writer's pid. A lock whose process is gone (killed mid-write) is taken over.
- */
-async function withFileLock<T>(path: string, action: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let fd: number | undefined;
-  while (fd === undefined) {
-    try {
-      fd = openSync(lock, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = lockHolder(lock);
-      if (holder !== undefined && !processAlive(holder)) {
-        // Remove only the dead holder's lock: if it changed meanwhile, someone else took it over.
-        if (lockHolder(lock) === holder) rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new SealedStoreError(`sealed key store ${path} is locked by process ${holder ?? "?"} (${lock})`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  try {
-    return await action();
-  } finally {
-    closeSync(fd);
-    rmSync(lock, { force: true });
-  }
-}
-
-/** The pid in a lock file, or undefined while it is being written or already gone. */
-function lockHolder(lock: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(lock, "utf8"));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 async function deriveKey(secret: Buffer, kdf: Header["kdf"]): Promise<Buffer> {
   return scrypt(secret, Buffer.from(kdf.salt, "hex"), 32, { N: kdf.n, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.n * kdf.r });
@@ -315,6 +265,15 @@ function unseal(path: string, header: Header, ciphertext: Buffer, key: Buffer): 
   }
   plaintext.fill(0);
   return entries;
+}
+
+async function lockedStore<T>(path: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await withFileLock(path, action);
+  } catch (err) {
+    if (err instanceof FileLockTimeoutError) throw new SealedStoreError(`sealed key store ${err.message}`);
+    throw err;
+  }
 }
 
 function writeDurably(path: string, text: string): void {

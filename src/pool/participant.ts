@@ -19,9 +19,9 @@
  * mismatch, 404 unknown composite key, 412 slashing refusal or another network, 500 internal; 401
  * without the coordinator's bearer token (compared in constant time).
  */
-import { STATUS_CODES } from "node:http";
 import { SecretKey } from "@chainsafe/blst";
-import fastify, { type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { createHttpServer, healthDocument, type HttpsSettings, OUTCOME_LABEL } from "../server/http-server.js";
 import type { Logger } from "pino";
 import type { Network } from "../config/networks.js";
 import type { SignErrorCode, SigningService } from "../core/api.js";
@@ -115,20 +115,11 @@ export interface ParticipantAppOptions {
   metrics: SignerMetrics;
   logger: Logger;
   bodyLimit?: number;
-  https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean };
+  https?: HttpsSettings;
 }
 
 const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
 
-const OUTCOME_LABEL: Record<SignErrorCode, string> = {
-  "bad-request": "bad_request",
-  "root-mismatch": "bad_request",
-  "unknown-key": "unknown_key",
-  slashing: "refused_slashing",
-  "wrong-network": "wrong_network",
-  unavailable: "unavailable",
-  internal: "error",
-};
 
 export function accountJson(account: ParticipantAccount): Record<string, unknown> {
   return {
@@ -143,43 +134,16 @@ export function accountJson(account: ParticipantAccount): Record<string, unknown
 export function buildParticipantApp(options: ParticipantAppOptions): FastifyInstance {
   const { core, metrics, logger } = options;
   const accounts = new Map(options.accounts.map((a) => [a.composite.toLowerCase(), a]));
-  const app = fastify({
-    loggerInstance: logger,
-    logController: new LogController({ disableRequestLogging: true }),
+  const app = createHttpServer({
+    logger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    ...(options.https
-      ? {
-          https: {
-            key: options.https.key,
-            cert: options.https.cert,
-            ...(options.https.ca ? { ca: options.https.ca } : {}),
-            requestCert: options.https.requestCert,
-            rejectUnauthorized: options.https.requestCert,
-          },
-        }
-      : {}),
-  }) as unknown as FastifyInstance;
-
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) logger.error({ err: error }, "internal error");
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? "Error", message: error.message });
+    ...(options.https ? { https: options.https } : {}),
   });
 
-  app.get("/upcheck", async (_request, reply) => reply.type("text/plain").send("OK"));
 
   app.get("/healthcheck", async (_request, reply) => {
-    const health = await core.health();
-    const status = (ok: boolean) => (ok ? "UP" : "DOWN");
-    return reply.code(health.ok ? 200 : 503).send({
-      status: status(health.ok),
-      outcome: status(health.ok),
-      checks: [
-        { id: "accounts", status: "UP", data: { accounts: accounts.size } },
-        { id: "slashing-protection", status: status(health.protection.ok), ...(health.protection.error ? { data: { error: health.protection.error } } : {}) },
-        { id: "signing", status: status(health.signing.ok), ...(health.signing.error ? { data: { error: health.signing.error } } : {}) },
-      ],
-    });
+    const { code, body } = healthDocument(await core.health(), { id: "accounts", data: { accounts: accounts.size } });
+    return reply.code(code).send(body);
   });
 
   app.get("/metrics", async (_request, reply) => {

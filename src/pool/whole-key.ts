@@ -8,15 +8,15 @@
  * rewritten without it (atomically: a new file replaces the old), and the replaced file, which
  * still held the key sealed, is overwritten with zeros through a descriptor opened before.
  */
+import { FileLockTimeoutError, withFileLock } from "../util/file-lock.js";
 import { SecretKey } from "@chainsafe/blst";
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SealedKeyStore, SealedStoreError } from "../keys/sealed-store.js";
 import { POOL_FILES } from "./definition.js";
 import { fsyncDirectory } from "./durable-file.js";
 import { PoolError } from "./errors.js";
 
-const LOCK_WAIT_MS = 10_000;
 
 export function wholeKeysPath(dataDir: string): string {
   return join(dataDir, POOL_FILES.wholeKeys);
@@ -148,50 +148,14 @@ function overwriteWithZeros(fd: number, size: number): void {
 }
 
 /**
- * The sealed key store's own writer lock (`<file>.lock`, created exclusively, holding the pid; a dead
- * holder's lock is taken over), so that no writer adds a key to a store while it is shredded.
+ * The sealed key store's own writer lock (see src/util/file-lock.ts), so that no writer adds a key
+ * to a store while it is shredded.
  */
 async function withStoreLock<T>(path: string, action: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let fd: number | undefined;
-  while (fd === undefined) {
-    try {
-      fd = openSync(lock, "wx", 0o600);
-      writeSync(fd, String(process.pid));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const holder = lockHolder(lock);
-      if (holder !== undefined && !processAlive(holder)) {
-        if (lockHolder(lock) === holder) rmSync(lock, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new PoolError("no-whole-key", `${path} is locked by process ${holder ?? "?"} (${lock})`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
   try {
-    return await action();
-  } finally {
-    closeSync(fd);
-    rmSync(lock, { force: true });
-  }
-}
-
-function lockHolder(lock: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(lock, "utf8"));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    return await withFileLock(path, action);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if (err instanceof FileLockTimeoutError) throw new PoolError("no-whole-key", err.message);
+    throw err;
   }
 }

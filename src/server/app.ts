@@ -2,8 +2,8 @@
  * The HTTP layer: Web3Signer's signing API, the remote-signing-api batch endpoint, health, metrics.
  * It never touches a secret key: every decision is the signing core's.
  */
-import { STATUS_CODES } from "node:http";
-import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createHttpServer, healthDocument, type HttpsSettings, OUTCOME_LABEL } from "./http-server.js";
 import type { Logger } from "pino";
 import type { SignError, SigningService } from "../core/api.js";
 import type { SigningCore } from "../core/signing-core.js";
@@ -21,7 +21,7 @@ interface CommonAppOptions {
   hostAllowList: HostAllowList;
   /** Re-reads key sources; absent when the signer has nothing to reload. */
   reload?: () => Promise<{ added: number; removed: number }>;
-  https?: { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean };
+  https?: HttpsSettings;
 }
 
 /**
@@ -42,23 +42,11 @@ const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { core, metrics } = options;
-  const app = fastify({
-    loggerInstance: options.logger,
-    // One log line per signature would drown the refusals that matter; those are logged below.
-    logController: new LogController({ disableRequestLogging: true }),
+  const app = createHttpServer({
+    logger: options.logger,
     bodyLimit: options.bodyLimit,
-    ...(options.https
-      ? {
-          https: {
-            key: options.https.key,
-            cert: options.https.cert,
-            ...(options.https.ca ? { ca: options.https.ca } : {}),
-            requestCert: options.https.requestCert,
-            rejectUnauthorized: options.https.requestCert,
-          },
-        }
-      : {}),
-  }) as unknown as FastifyInstance;
+    ...(options.https ? { https: options.https } : {}),
+  });
 
   app.addHook("onRequest", async (request, reply) => {
     if (!hostAllowed(options.hostAllowList, request.headers.host)) {
@@ -66,31 +54,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) options.logger.error({ err: error }, "internal error");
-    const message = error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? `request body larger than ${options.bodyLimit} bytes` : error.message;
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? "Error", message });
-  });
-
-  app.get("/upcheck", async (_request, reply) => reply.type("text/plain").send("OK"));
 
   app.get("/healthcheck", async (_request, reply) => {
     const health = await core.health();
-    const status = (ok: boolean) => (ok ? "UP" : "DOWN");
-    return reply.code(health.ok ? 200 : 503).send({
-      status: status(health.ok),
-      outcome: status(health.ok),
-      checks: [
-        { id: "keys", status: "UP", data: { keysLoaded: health.keysLoaded } },
-        {
-          id: "slashing-protection",
-          status: status(health.protection.ok),
-          data: { latencyMs: Number(health.protection.latencyMs.toFixed(3)), ...(health.protection.error ? { error: health.protection.error } : {}) },
-        },
-        { id: "signing", status: status(health.signing.ok), ...(health.signing.error ? { data: { error: health.signing.error } } : {}) },
-      ],
-    });
+    const { code, body } = healthDocument(health, { id: "keys", data: { keysLoaded: health.keysLoaded } });
+    return reply.code(code).send(body);
   });
 
   app.get("/metrics", async (_request, reply) => {
@@ -159,15 +127,6 @@ function requestType(body: unknown): string {
   return typeof type === "string" && KNOWN_TYPES.has(type.toUpperCase()) ? type.toUpperCase() : "UNKNOWN";
 }
 
-const OUTCOME_LABEL = {
-  "bad-request": "bad_request",
-  "root-mismatch": "bad_request",
-  "unknown-key": "unknown_key",
-  slashing: "refused_slashing",
-  "wrong-network": "wrong_network",
-  unavailable: "unavailable",
-  internal: "error",
-} as const;
 
 function record(options: AppOptions, type: string, outcome: { ok: true } | { ok: false; error: SignError }, pubkey: string): void {
   if (outcome.ok) {

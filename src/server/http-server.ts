@@ -1,0 +1,90 @@
+/**
+ * What every Bulwark HTTP server shares: fastify with pino and quiet request logging, the body
+ * limit, optional TLS with client certificates, JSON errors that never leak internals, /upcheck,
+ * and the Web3Signer-style /healthcheck document.
+ */
+import { STATUS_CODES } from "node:http";
+import fastify, { type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { CoreHealth, SignErrorCode } from "../core/api.js";
+
+export interface HttpsSettings {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+  requestCert: boolean;
+}
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Largest accepted request body in bytes; larger gets 413. */
+  bodyLimit: number;
+  https?: HttpsSettings;
+}
+
+/** Metric label of each refusal of the signing core. */
+export const OUTCOME_LABEL: Record<SignErrorCode, string> = {
+  "bad-request": "bad_request",
+  "root-mismatch": "bad_request",
+  "unknown-key": "unknown_key",
+  slashing: "refused_slashing",
+  "wrong-network": "wrong_network",
+  unavailable: "unavailable",
+  internal: "error",
+};
+
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = fastify({
+    loggerInstance: options.logger,
+    // One log line per signature would drown the refusals that matter; routes log those.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit,
+    ...(options.https
+      ? {
+          https: {
+            key: options.https.key,
+            cert: options.https.cert,
+            ...(options.https.ca ? { ca: options.https.ca } : {}),
+            requestCert: options.https.requestCert,
+            rejectUnauthorized: options.https.requestCert,
+          },
+        }
+      : {}),
+  }) as unknown as FastifyInstance;
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.logger.error({ err: error }, "internal error");
+    const message =
+      status === 500
+        ? "internal error, nothing signed (see the signer's log)"
+        : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? `request body larger than ${options.bodyLimit} bytes`
+          : error.message;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? "Error", message });
+  });
+
+  app.get("/upcheck", async (_request, reply) => reply.type("text/plain").send("OK"));
+  return app;
+}
+
+/** The /healthcheck document: 200 when every check is UP, 503 otherwise. */
+export function healthDocument(health: CoreHealth, first: { id: string; data: Record<string, unknown> }): { code: number; body: unknown } {
+  const status = (ok: boolean) => (ok ? "UP" : "DOWN");
+  return {
+    code: health.ok ? 200 : 503,
+    body: {
+      status: status(health.ok),
+      outcome: status(health.ok),
+      checks: [
+        { id: first.id, status: "UP", data: first.data },
+        {
+          id: "slashing-protection",
+          status: status(health.protection.ok),
+          data: { latencyMs: Number(health.protection.latencyMs.toFixed(3)), ...(health.protection.error ? { error: health.protection.error } : {}) },
+        },
+        { id: "signing", status: status(health.signing.ok), ...(health.signing.error ? { data: { error: health.signing.error } } : {}) },
+      ],
+    },
+  };
+}
