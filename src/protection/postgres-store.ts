@@ -15,6 +15,7 @@
  * ProtectionStoreError: the connection is destroyed, the server rolls the transaction back, nothing
  * is signed. The pool opens fresh connections when the database is back; no restart is needed.
  */
+import { invalidRequestReason } from "./request-checks.js";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_DDL } from "./migrations/index.js";
@@ -767,14 +768,6 @@ function withSearchPath(url: string, schema: string): string {
   return parsed.toString();
 }
 
-/** The store checks its own inputs: a bad number must never reach the database. */
-function invalidRequestReason(request: ProtectionRequest): string | undefined {
-  const numbers = request.kind === "block" ? [request.slot] : [request.sourceEpoch, request.targetEpoch];
-  if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) return `${request.kind} numbers must be unsigned safe integers`;
-  if (!/^0x[0-9a-f]{96}$/.test(request.pubkey.toLowerCase())) return "pubkey must be 48 bytes of hex";
-  if (!/^0x[0-9a-f]{64}$/.test(request.signingRoot)) return "signing root must be 32 bytes of lowercase hex";
-  return undefined;
-}
 
 function invalidHistoryReason(validators: readonly ValidatorHistory[]): string | undefined {
   const isUint = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;

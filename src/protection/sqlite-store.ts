@@ -5,6 +5,7 @@
  * record committed or recorded before it, so the guarantees are those of one call at a time.
  * Transactions are BEGIN IMMEDIATE: another process writing the same file waits for the lock.
  */
+import { invalidRequestReason } from "./request-checks.js";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -427,14 +428,6 @@ export class SqliteProtectionStore implements ProtectionStore {
   }
 }
 
-/** The store checks its own inputs: a bad number must never reach SQLite as a float or text. */
-function invalidRequestReason(request: ProtectionRequest): string | undefined {
-  const numbers = request.kind === "block" ? [request.slot] : [request.sourceEpoch, request.targetEpoch];
-  if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 0)) return `${request.kind} numbers must be unsigned safe integers`;
-  if (!/^0x[0-9a-f]{96}$/.test(request.pubkey.toLowerCase())) return "pubkey must be 48 bytes of hex";
-  if (!/^0x[0-9a-f]{64}$/.test(request.signingRoot)) return "signing root must be 32 bytes of lowercase hex";
-  return undefined;
-}
 
 function toAttestationRecord(row: AttestationRow): AttestationRecord {
   return { sourceEpoch: row.source_epoch, targetEpoch: row.target_epoch, signingRoot: rootFromBytes(row.signing_root) };
