@@ -12,6 +12,7 @@
  *
  * Both log "bulwark signer ready" with their address once they listen, as `serve` does.
  */
+import { startAutoPresign } from "../pool/auto-presign.js";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { type Command, Option } from "commander";
@@ -56,6 +57,9 @@ interface ParticipantOptions extends ServerOptions {
 }
 
 interface AggregatorCliOptions extends ServerOptions {
+  beaconNode?: string;
+  presignPollMs: string;
+  sealingPassphraseFile?: string;
   network?: string;
   pool: string;
   participantTokenFile: string[];
@@ -104,6 +108,17 @@ export function registerPoolServerCommands(pool: Command): void {
       .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE; once per participant", collect, [] as string[])
       .addOption(new Option("--deadline-ms <ms>", "how long to wait for M valid partial signatures").default(String(DEFAULT_DEADLINE_MS)))
       .addOption(new Option("--cache-size <n>", "recovered signatures kept for identical retries").default(String(DEFAULT_CACHE_SIZE)))
+      .addOption(
+        new Option("--beacon-node <url>", "pre-sign the exit (and destroy the whole key) as soon as this beacon node reports the validator active").env(
+          "BULWARK_BEACON_NODE",
+        ),
+      )
+      .addOption(new Option("--presign-poll-ms <ms>", "how often to ask the beacon node while the whole key is held").default("60000"))
+      .addOption(
+        new Option("--sealing-passphrase-file <file>", `passphrase of the sealed whole key, for --beacon-node (or set ${SEALING_ENV})`).env(
+          "BULWARK_SEALING_PASSPHRASE_FILE",
+        ),
+      )
       .addOption(
         new Option("--http-host-allowlist <hosts>", `comma-separated Host header values accepted, or * (default: ${DEFAULT_HOST_ALLOW_LIST.join(",")} and the listen address)`).env(
           "BULWARK_HTTP_HOST_ALLOWLIST",
@@ -210,6 +225,16 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     throw err;
   }
 
+  let presignSecret: Buffer | undefined;
+  const presignPollMs = parseInteger(options.presignPollMs, "--presign-poll-ms", 100, 86_400_000);
+  if (options.beaconNode !== undefined) {
+    try {
+      presignSecret = readSealingSecret(options.sealingPassphraseFile !== undefined ? { passphraseFile: options.sealingPassphraseFile } : {});
+    } catch (err) {
+      throw new CliError(`--beacon-node needs the sealing secret of the whole key: ${(err as Error).message}`);
+    }
+  }
+
   const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot);
   const metrics = new SignerMetrics();
   let aggregator: PoolAggregator;
@@ -244,7 +269,13 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     { composite: aggregator.composite, threshold: pool.threshold, participants: pool.participants.map((p) => `${p.id}=${p.endpoint}`), deadlineMs },
     "pool aggregator configured",
   );
+  const presigner =
+    options.beaconNode !== undefined && presignSecret !== undefined
+      ? startAutoPresign({ dataDir: options.dataDir, pool, beaconNode: options.beaconNode, sealingSecret: presignSecret, logger, intervalMs: presignPollMs })
+      : undefined;
   await listen(app, options, common.port, logger, async () => {
+    presigner?.stop();
+    presignSecret?.fill(0);
     await aggregator.close();
     releaseLock();
   }, { network: network.name, composite: aggregator.composite });
