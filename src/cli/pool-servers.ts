@@ -16,7 +16,7 @@ import { startAutoPresign } from "../pool/auto-presign.js";
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { type Command, Option } from "commander";
-import { type Logger, pino } from "pino";
+import { pino } from "pino";
 import { acquireSignerLock } from "../config/signer-lock.js";
 import { SigningCore } from "../core/signing-core.js";
 import { readSealingSecret, SEALING_ENV } from "../keys/sealed-store.js";
@@ -35,7 +35,7 @@ import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-import { type HttpsSettings, parseInteger, readTlsFiles } from "./server-options.js";
+import { type HttpsSettings, listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
 
 interface ServerOptions {
   dataDir: string;
@@ -183,7 +183,7 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
       "pool share loaded",
     );
   }
-  await listen(app, options, common.port, logger, async () => {
+  await listenUntilSignal(app, { host: options.httpHost, port: common.port, tls: options.tlsKey !== undefined }, logger, async () => {
     await core.close();
     releaseLock();
   }, { network: network.name, pools: prepared.accounts.length });
@@ -273,7 +273,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     options.beaconNode !== undefined && presignSecret !== undefined
       ? startAutoPresign({ dataDir: options.dataDir, pool, beaconNode: options.beaconNode, sealingSecret: presignSecret, logger, intervalMs: presignPollMs })
       : undefined;
-  await listen(app, options, common.port, logger, async () => {
+  await listenUntilSignal(app, { host: options.httpHost, port: common.port, tls: options.tlsKey !== undefined }, logger, async () => {
     presigner?.stop();
     presignSecret?.fill(0);
     await aggregator.close();
@@ -307,35 +307,6 @@ async function openStoreAndLock(dataDir: string, genesisValidatorsRoot: string):
   }
 }
 
-async function listen(
-  app: ReturnType<typeof buildApp>,
-  options: ServerOptions,
-  port: number,
-  logger: Logger,
-  cleanup: () => Promise<void>,
-  fields: Record<string, unknown>,
-): Promise<void> {
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // close() waits for keep-alive connections that were busy when it began until their keep-alive
-    // timeout (72 s): give requests in flight a moment, then close every connection.
-    const closing = app.close();
-    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
-    await closing;
-    await cleanup();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  const address = await app.listen({ host: options.httpHost, port }).catch(async (err: Error) => {
-    await cleanup();
-    throw new CliError(`cannot listen on ${options.httpHost}:${port}: ${err.message}`);
-  });
-  logger.info({ address, tls: options.tlsKey !== undefined, ...fields }, "bulwark signer ready");
-}
 
 function readToken(path: string, flag: string): string {
   let text: string;

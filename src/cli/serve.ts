@@ -14,7 +14,7 @@ import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-import { parseInteger, readTlsFiles } from "./server-options.js";
+import { listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
 
 interface ServeOptions {
   config?: string;
@@ -216,28 +216,16 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(keymanager !== undefined ? { keymanager } : {}),
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    // close() waits for keep-alive connections that were busy when it began until their keep-alive
-    // timeout (72 s): give requests in flight a moment, then close every connection.
-    const closing = app.close();
-    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
-    await closing;
-    await core.close();
-    releaseLock();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-
-  const address = await app.listen({ host: options.httpHost, port }).catch(async (err: Error) => {
-    await core.close();
-    throw new CliError(`cannot listen on ${options.httpHost}:${port}: ${err.message}`);
-  });
-  logger.info({ address, keys: (await core.listKeys()).length, tls: options.tlsKey !== undefined }, "bulwark signer ready");
+  await listenUntilSignal(
+    app,
+    { host: options.httpHost, port, tls: options.tlsKey !== undefined },
+    logger,
+    async () => {
+      await core.close();
+      releaseLock();
+    },
+    { keys: (await core.listKeys()).length },
+  );
 }
 
 

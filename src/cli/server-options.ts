@@ -1,6 +1,8 @@
 /** Option parsing shared by the long-running commands (serve, pool participant, pool aggregator). */
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { HttpsSettings } from "../server/http-server.js";
 import { CliError } from "./errors.js";
 
@@ -41,4 +43,37 @@ export function parseInteger(value: string, flag: string, min: number, max: numb
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag}: expected an integer from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+/**
+ * Listens, logs the "bulwark signer ready" line (with `fields`), and on SIGINT/SIGTERM closes the
+ * server, runs `cleanup` and exits 0. `cleanup` also runs when listening fails.
+ */
+export async function listenUntilSignal(
+  app: FastifyInstance,
+  where: { host: string; port: number; tls: boolean },
+  logger: Logger,
+  cleanup: () => Promise<void>,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // close() waits for keep-alive connections that were busy when it began until their keep-alive
+    // timeout (72 s): give requests in flight a moment, then close every connection.
+    const closing = app.close();
+    setTimeout(() => app.server.closeAllConnections(), 2000).unref();
+    await closing;
+    await cleanup();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  const address = await app.listen({ host: where.host, port: where.port }).catch(async (err: Error) => {
+    await cleanup();
+    throw new CliError(`cannot listen on ${where.host}:${where.port}: ${err.message}`);
+  });
+  logger.info({ address, tls: where.tls, ...fields }, "bulwark signer ready");
 }
