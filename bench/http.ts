@@ -19,6 +19,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
+import { attestationBodies } from "./attestation-bodies.js";
 import { type Benchmark, type BenchRow, formatRate, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
 import { openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
 import { writeCheapKeystores } from "./http-keys.js";
@@ -40,7 +41,6 @@ const STARTUP_KEYS = 10_000;
 const PASSWORD = "bulwark-bench-password";
 /** Target epochs start here (mainnet Fulu) and rise by one per request per key. */
 const BASE_EPOCH = 420_000;
-const SLOTS_PER_EPOCH = 32;
 
 const FLOOR_SECONDS = 3;
 const WARMUP_SECONDS = 2;
@@ -131,29 +131,12 @@ async function blstFloor(threads: number, seconds: number): Promise<Floor> {
 // ---------------------------------------------------------------------------------------------
 // Request bodies: distinct validators, target epochs rising per key, so nothing is refused.
 
-const hex = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
 
 /**
  * Builds Web3Signer ATTESTATION bodies for mainnet (no signingRoot: the signer computes it either
  * way). The network module is imported here, not at the top, so that listing or running other
  * benchmarks does not load the chain config.
  */
-async function attestationBodies(): Promise<(targetEpoch: number) => string> {
-  const { resolveNetwork } = await import("../src/config/networks.js");
-  const network = resolveNetwork("mainnet");
-  const fork = network.config.getForkInfo(BASE_EPOCH * SLOTS_PER_EPOCH);
-  const forkInfo = JSON.stringify({
-    fork: { previous_version: hex(fork.prevVersion), current_version: hex(fork.version), epoch: String(fork.epoch) },
-    genesis_validators_root: network.genesisValidatorsRoot,
-  });
-  const blockRoot = hex(randomBytes(32));
-  const sourceRoot = hex(randomBytes(32));
-  const targetRoot = hex(randomBytes(32));
-  return (targetEpoch) =>
-    `{"type":"ATTESTATION","fork_info":${forkInfo},"attestation":{"slot":"${targetEpoch * SLOTS_PER_EPOCH + 7}","index":"0",` +
-    `"beacon_block_root":"${blockRoot}","source":{"epoch":"${targetEpoch - 1}","root":"${sourceRoot}"},` +
-    `"target":{"epoch":"${targetEpoch}","root":"${targetRoot}"}}}`;
-}
 
 class EpochPlan {
   private readonly next: number[];
@@ -452,7 +435,7 @@ const httpSigning: Benchmark = {
       });
       log(`serve ready on ${server.host}:${server.port} (pid ${server.pid}) in ${server.startupSeconds.toFixed(2)} s${profileDir ? `, CPU-profiled into ${profileDir}` : ""}`);
 
-      const plan = new EpochPlan(pubkeys, BASE_EPOCH, await attestationBodies());
+      const plan = new EpochPlan(pubkeys, BASE_EPOCH, await attestationBodies(BASE_EPOCH));
 
       // 2. Throughput. A warm-up first records every key once (new validator rows) and warms the JIT.
       const warm = await attestationLoad(server, plan, THROUGHPUT_CONNECTIONS.at(-1)!, WARMUP_SECONDS);

@@ -24,6 +24,7 @@ import { createServer } from "node:net";
 import { availableParallelism, userInfo } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { attestationBodies } from "./attestation-bodies.js";
 import { type Benchmark, type BenchRow, makeTempDir, removeTempDir } from "./harness.js";
 import { writeCheapKeystores } from "./http-keys.js";
 import { histogramTotals, machineCpuSeconds, meanMsBetween, type ServerHandle, startServe, threadCpuSeconds } from "./http-server.js";
@@ -35,7 +36,6 @@ const INSTANCES = 3;
 const PASSWORD = "bulwark-bench-password";
 /** Target epochs start here (mainnet Fulu) and rise by one per request per key. */
 const BASE_EPOCH = 420_000;
-const SLOTS_PER_EPOCH = 32;
 /** Connections in all, whatever the number of instances (split evenly over them). */
 const CONNECTIONS = 48;
 /** Measurement rounds; each runs every configuration once, in turn. */
@@ -50,7 +50,6 @@ const PROTECTION_METRIC = "bulwark_protection_db_duration_seconds";
 const log = (line: string) => console.log(`  ${line}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const hex = (bytes: Uint8Array) => "0x" + Buffer.from(bytes).toString("hex");
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL: an external server, or an embedded one in the benchmark's temporary directory.
@@ -213,22 +212,6 @@ function postgresCpuSeconds(databaseDir: string): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // Request bodies: each key's target epoch rises by one per request, so nothing is ever refused.
 
-async function attestationBody(): Promise<(targetEpoch: number) => string> {
-  const { resolveNetwork } = await import("../src/config/networks.js");
-  const network = resolveNetwork("mainnet");
-  const fork = network.config.getForkInfo(BASE_EPOCH * SLOTS_PER_EPOCH);
-  const forkInfo = JSON.stringify({
-    fork: { previous_version: hex(fork.prevVersion), current_version: hex(fork.version), epoch: String(fork.epoch) },
-    genesis_validators_root: network.genesisValidatorsRoot,
-  });
-  const blockRoot = hex(randomBytes(32));
-  const sourceRoot = hex(randomBytes(32));
-  const targetRoot = hex(randomBytes(32));
-  return (targetEpoch) =>
-    `{"type":"ATTESTATION","fork_info":${forkInfo},"attestation":{"slot":"${targetEpoch * SLOTS_PER_EPOCH + 7}","index":"0",` +
-    `"beacon_block_root":"${blockRoot}","source":{"epoch":"${targetEpoch - 1}","root":"${sourceRoot}"},` +
-    `"target":{"epoch":"${targetEpoch}","root":"${targetRoot}"}}}`;
-}
 
 /** The validators of one instance, round robin, each key's target epoch rising. */
 class KeyPlan {
@@ -442,7 +425,7 @@ const postgresHttp: Benchmark = {
       writeFileSync(passwordFile, `${PASSWORD}\n`);
       const keystoreDirs = Array.from({ length: INSTANCES }, (_, i) => join(dir, `keystores-${i}`));
       const pubkeys = await Promise.all(keystoreDirs.map((d, i) => writeCheapKeystores(d, KEYS_PER_INSTANCE, PASSWORD, i * KEYS_PER_INSTANCE)));
-      const body = await attestationBody();
+      const body = await attestationBodies(BASE_EPOCH);
       log(`wrote ${INSTANCES} x ${KEYS_PER_INSTANCE} keystores (pbkdf2 c=2) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const t1 = performance.now();
       postgres = await startPostgres(dir);
