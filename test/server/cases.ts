@@ -17,6 +17,7 @@ import {
 } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
 import { beaconConfig, bytes, forkInfoJson, fromHex, hex, specDomain, specSigningRoot } from "../eth/helpers.js";
+import { altairBlock, attestationData, type BlockLike, electraAggregateAndProof, fillBlock, phase0AggregateAndProof, phase0Block } from "../eth/ssz-objects.js";
 import { LODESTAR_MAINNET } from "./harness.js";
 
 export const network = LODESTAR_MAINNET;
@@ -32,15 +33,6 @@ export interface SigningCase {
   root: string;
 }
 
-export function attestationData(slot: number, sourceEpoch: number, targetEpoch: number, seed = 1) {
-  const data = ssz.phase0.AttestationData.defaultValue();
-  data.slot = slot;
-  data.index = 3;
-  data.beaconBlockRoot = bytes(32, seed);
-  data.source = { epoch: sourceEpoch, root: bytes(32, 2) };
-  data.target = { epoch: targetEpoch, root: bytes(32, 3) };
-  return data;
-}
 
 /**
  * An ATTESTATION body (fork_info of the state at the target epoch's first slot) and its root.
@@ -61,43 +53,9 @@ export function attestationCase(sourceEpoch: number, targetEpoch: number, seed =
   };
 }
 
-interface BlockLike {
-  slot: number;
-  proposerIndex: number;
-  parentRoot: Uint8Array;
-  stateRoot: Uint8Array;
-  body: { randaoReveal: Uint8Array; graffiti: Uint8Array };
-}
 
-function fillBlock<B extends BlockLike>(block: B, slot: number, seed: number): B {
-  block.slot = slot;
-  block.proposerIndex = 123456;
-  block.parentRoot = bytes(32, 4);
-  block.stateRoot = bytes(32, seed);
-  block.body.randaoReveal = bytes(96, 6);
-  block.body.graffiti = bytes(32, 7);
-  return block;
-}
 
-function phase0Block(slot: number) {
-  const block = fillBlock(ssz.phase0.BeaconBlock.defaultValue(), slot, 5);
-  block.body.attestations = [
-    ssz.phase0.Attestation.fromJson({
-      aggregation_bits: "0x0b",
-      data: ssz.phase0.AttestationData.toJson(attestationData(slot - 1, 10, 11)),
-      signature: hex(bytes(96, 8)),
-    }),
-  ];
-  block.body.voluntaryExits = [{ message: { epoch: 9, validatorIndex: 77 }, signature: bytes(96, 9) }];
-  return block;
-}
 
-function altairBlock(slot: number) {
-  const block = fillBlock(ssz.altair.BeaconBlock.defaultValue(), slot, 5);
-  block.body.syncAggregate.syncCommitteeBits.set(3, true);
-  block.body.syncAggregate.syncCommitteeSignature = bytes(96, 10);
-  return block;
-}
 
 const FULL_BLOCK_TYPES = {
   BELLATRIX: [ssz.bellatrix.BeaconBlock, ssz.bellatrix.BeaconBlockBody, ForkName.bellatrix],
@@ -138,28 +96,7 @@ export function headerBlockCase(version: HeaderVersion, slot: number, seed = 5):
   };
 }
 
-function phase0AggregateAndProof(slot: number) {
-  const aap = ssz.phase0.AggregateAndProof.defaultValue();
-  aap.aggregatorIndex = 555;
-  aap.selectionProof = bytes(96, 11);
-  aap.aggregate = ssz.phase0.Attestation.fromJson({
-    aggregation_bits: "0xff03",
-    data: ssz.phase0.AttestationData.toJson(attestationData(slot, 3, 4)),
-    signature: hex(bytes(96, 12)),
-  });
-  return aap;
-}
 
-function electraAggregateAndProof(slot: number) {
-  const aap = ssz.electra.AggregateAndProof.defaultValue();
-  aap.aggregatorIndex = 556;
-  aap.selectionProof = bytes(96, 13);
-  aap.aggregate.aggregationBits = ssz.electra.Attestation.fields.aggregationBits.fromJson("0xff0f01");
-  aap.aggregate.data = attestationData(slot, 5, 6);
-  aap.aggregate.signature = bytes(96, 14);
-  aap.aggregate.committeeBits.set(5, true);
-  return aap;
-}
 
 export function randaoCase(epoch: number): SigningCase {
   const stateSlot = epoch * SLOTS_PER_EPOCH + 3;
