@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { applyConfigFile } from "../config/layered-options.js";
 import { resolveNetwork } from "../config/networks.js";
 import { SigningCore } from "../core/signing-core.js";
+import { addCommitBoostOptions, type CommitBoostServeOptions, startCommitBoost } from "../commit-boost/serve-options.js";
 import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
@@ -16,7 +17,7 @@ import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-o
 import { CliError } from "./errors.js";
 import { listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
 
-interface ServeOptions {
+interface ServeOptions extends CommitBoostServeOptions {
   config?: string;
   network?: string;
   genesisValidatorsRoot?: string;
@@ -42,7 +43,7 @@ interface ServeOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command("serve")
     .description("run the remote signer (Web3Signer-compatible HTTP API)")
     .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
@@ -66,8 +67,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
     .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
     .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
-    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
-    .action(async (options: ServeOptions, command: Command) => {
+    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"));
+  addCommitBoostOptions(command).action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
     });
@@ -216,11 +217,27 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(keymanager !== undefined ? { keymanager } : {}),
   });
 
+  const commitBoost = await startCommitBoost(options, {
+    core,
+    network,
+    dataDir: options.dataDir,
+    host: options.httpHost,
+    hostAllowList: allowList,
+    logger,
+    ...(https !== undefined ? { https } : {}),
+    ...(options.sealingPassphraseFile !== undefined ? { sealingPassphraseFile: options.sealingPassphraseFile } : {}),
+  }).catch(async (err: Error) => {
+    await core.close();
+    releaseLock();
+    throw new CliError(`Commit-Boost API: ${err.message}`);
+  });
+
   await listenUntilSignal(
     app,
     { host: options.httpHost, port, tls: options.tlsKey !== undefined },
     logger,
     async () => {
+      await commitBoost?.close();
       await core.close();
       releaseLock();
     },

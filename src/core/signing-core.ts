@@ -42,6 +42,7 @@ import type {
   SigningCoreApi,
   SignOutcome,
 } from "./api.js";
+import { type CommitBoostRootRequest, commitBoostSigningRoot } from "./commit-boost-root.js";
 
 /** Request types that one body can ask many keys to sign (the remote-signing-api batch endpoint). */
 export const BATCH_TYPES: ReadonlySet<string> = new Set([
@@ -304,6 +305,18 @@ export class SigningCore implements SigningCoreApi {
       keys.map((key, i) => results[i] ?? this.signRoot(key, result.signingRoot)),
     );
     return { ok: true, results: signed };
+  }
+
+  /**
+   * Commit-Boost proposer commitments and proxy delegations: signs only the root this core computes
+   * under the Commit-Boost domain (./commit-boost-root.ts); no caller supplies a root or a domain.
+   */
+  async signCommitBoost(pubkey: string, request: CommitBoostRootRequest): Promise<SignOutcome> {
+    const key = pubkey.toLowerCase();
+    if (!this.keys.has(key)) return fail("unknown-key", `no key loaded for ${pubkey}`);
+    const root = commitBoostSigningRoot(this.network, request);
+    if (!root.ok) return root;
+    return this.signRoot(key, root.signingRoot);
   }
 
   private prepare(body: unknown): { ok: true; result: SigningRootResult } | { ok: false; error: SignError } {
