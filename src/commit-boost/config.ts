@@ -2,17 +2,17 @@
  * The Commit-Boost signer configuration file (--commit-boost-config), YAML or JSON: the modules
  * allowed to ask for signatures, each with its JWT secret and 32-byte signing id, the admin JWT
  * secret, and the failed-authentication throttle. Secrets may sit in the file, in a file of their
- * own, or in an environment variable (the first of *_env, *_file, the inline value wins, as
- * Commit-Boost orders them).
+ * own, or in an environment variable (jwt_env, then jwt_file, then jwt_secret, in Commit-Boost's
+ * order of precedence; admin_jwt_env / admin_jwt_file / admin_jwt_secret for the admin secret).
  *
  * ```yaml
- * admin_jwt_secret_file: /etc/bulwark/cb-admin.secret
+ * admin_jwt_file: /etc/bulwark/cb-admin.secret
  * jwt_auth_fail_limit: 3
  * jwt_auth_fail_timeout_seconds: 300
  * modules:
  *   - id: DA_COMMIT
  *     signing_id: "0x6a33a23ef26a4836979edff86c493a69b26ccf0b4a16491a815a13787657431b"
- *     jwt_secret_file: /etc/bulwark/da-commit.secret
+ *     jwt_file: /etc/bulwark/da-commit.secret
  * ```
  */
 import { readFileSync } from "node:fs";
@@ -42,26 +42,27 @@ export class CommitBoostConfigError extends Error {
 
 type Doc = Record<string, unknown>;
 
-function secretFrom(doc: Doc, prefix: string, where: string, env: NodeJS.ProcessEnv): string {
-  const envName = doc[`${prefix}_env`];
-  const file = doc[`${prefix}_file`];
-  const inline = doc[prefix];
+/** The secret named `${base}_secret`, or read from `${base}_file`, or from the variable `${base}_env`. */
+function secretFrom(doc: Doc, base: string, where: string, env: NodeJS.ProcessEnv): string {
+  const envName = doc[`${base}_env`];
+  const file = doc[`${base}_file`];
+  const inline = doc[`${base}_secret`];
   let value: unknown;
   if (envName !== undefined) {
-    if (typeof envName !== "string") throw new CommitBoostConfigError(`${where}: ${prefix}_env must be a variable name`);
+    if (typeof envName !== "string") throw new CommitBoostConfigError(`${where}: ${base}_env must be a variable name`);
     value = env[envName];
-    if (value === undefined) throw new CommitBoostConfigError(`${where}: environment variable ${envName} (${prefix}_env) is not set`);
+    if (value === undefined) throw new CommitBoostConfigError(`${where}: environment variable ${envName} (${base}_env) is not set`);
   } else if (file !== undefined) {
-    if (typeof file !== "string") throw new CommitBoostConfigError(`${where}: ${prefix}_file must be a path`);
+    if (typeof file !== "string") throw new CommitBoostConfigError(`${where}: ${base}_file must be a path`);
     try {
       value = readFileSync(file, "utf8").replace(/\r?\n$/, "");
     } catch (err) {
-      throw new CommitBoostConfigError(`${where}: cannot read ${prefix}_file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new CommitBoostConfigError(`${where}: cannot read ${base}_file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else {
     value = inline;
   }
-  if (typeof value !== "string" || value.length === 0) throw new CommitBoostConfigError(`${where}: give ${prefix}, ${prefix}_file or ${prefix}_env (a non-empty secret)`);
+  if (typeof value !== "string" || value.length === 0) throw new CommitBoostConfigError(`${where}: give ${base}_secret, ${base}_file or ${base}_env (a non-empty secret)`);
   return value;
 }
 
@@ -100,11 +101,11 @@ export function parseCommitBoostConfig(text: string, source: string, env: NodeJS
     const clash = signingIds.get(signingId);
     if (clash !== undefined) throw new CommitBoostConfigError(`${where} (${m.id}): signing_id already used by module ${clash}`);
     signingIds.set(signingId, m.id);
-    modules.set(m.id, { id: m.id, jwtSecret: secretFrom(m, "jwt_secret", `${where} (${m.id})`, env), signingId });
+    modules.set(m.id, { id: m.id, jwtSecret: secretFrom(m, "jwt", `${where} (${m.id})`, env), signingId });
   });
   return {
     modules,
-    adminSecret: secretFrom(top, "admin_jwt_secret", source, env),
+    adminSecret: secretFrom(top, "admin_jwt", source, env),
     jwtAuthFailLimit: positiveInteger(top.jwt_auth_fail_limit, DEFAULT_JWT_AUTH_FAIL_LIMIT, "jwt_auth_fail_limit"),
     jwtAuthFailTimeoutSeconds: positiveInteger(top.jwt_auth_fail_timeout_seconds, DEFAULT_JWT_AUTH_FAIL_TIMEOUT_SECONDS, "jwt_auth_fail_timeout_seconds"),
   };
