@@ -134,7 +134,11 @@ export class CommitBoostSigner {
       return signed;
     }
     const record: ProxyKeyRecord = { module, scheme, proxy, delegator: consensus, signature: signed.signature, secretKey };
-    const persisted = this.writing.then(() => writeProxyKeyFile(this.path, [...this.proxies.values(), record], this.sealingSecret, this.seal));
+    // One writer at a time, each writing every proxy stored before it plus its own.
+    const persisted = this.writing.then(async () => {
+      await writeProxyKeyFile(this.path, [...this.proxies.values(), record], this.sealingSecret, this.seal);
+      this.proxies.set(proxy, record);
+    });
     this.writing = persisted.catch(() => undefined);
     try {
       await persisted;
@@ -142,7 +146,6 @@ export class CommitBoostSigner {
       secretKey.fill(0);
       return fail("internal", `proxy key not stored, not created: ${(err as Error).message}`);
     }
-    this.proxies.set(proxy, record);
     return { ok: true, delegation: { message: { delegator: consensus, proxy }, signature: signed.signature } };
   }
 }

@@ -41,10 +41,10 @@ export function specCommitmentRoot(network: Network, data: string, signingId: st
   return ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain: specDomain(network) });
 }
 
-export function specDelegationRoot(network: Network, delegator: string, proxy: string): Uint8Array {
+export function specDelegationRoot(network: Network, delegator: string, proxy: string, domainType: Uint8Array = SPEC_DOMAIN_TYPE): Uint8Array {
   const message = { delegator: bytes(delegator), proxy: bytes(proxy) };
   const objectRoot = message.proxy.length === 20 ? SpecDelegationEcdsa.hashTreeRoot(message) : SpecDelegationBls.hashTreeRoot(message);
-  return ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain: specDomain(network) });
+  return ssz.phase0.SigningData.hashTreeRoot({ objectRoot, domain: specDomain(network, domainType) });
 }
 
 export interface TestCore {

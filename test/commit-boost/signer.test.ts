@@ -136,6 +136,16 @@ describe("Commit-Boost proxy keys in the signing core", () => {
     assert.match(readFileSync(path, "utf8"), new RegExp(bls.delegation.message.proxy.slice(2)));
   });
 
+  test("concurrent generations are all stored: a reopened signer lists every one", async () => {
+    const { c, signer } = await setup(1);
+    const made = await Promise.all(["bls", "ecdsa", "bls", "ecdsa"].map((scheme) => signer.generateProxy("MOD_A", c.pubkeys[0]!, scheme as "bls" | "ecdsa")));
+    assert.ok(made.every((m) => m.ok));
+    const reopened = await CommitBoostSigner.open({ core: c.core, network: c.network, dataDir: c.dataDir, sealingSecret: SEALING_SECRET });
+    const [entry] = await reopened.listKeys("MOD_A");
+    const proxies = made.map((m) => (m.ok ? m.delegation.message.proxy : ""));
+    assert.deepEqual([...entry!.proxy_bls, ...entry!.proxy_ecdsa].sort(), [...proxies].sort());
+  });
+
   test("a proxy is refused for an unknown consensus key and for a bad scheme input; nothing is stored", async () => {
     const { signer } = await setup(1);
     const unknown = await signer.generateProxy("MOD_A", hex(randomBytes(48)), "bls");

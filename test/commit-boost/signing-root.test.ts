@@ -50,6 +50,23 @@ describe("Commit-Boost signing roots (v0.10)", () => {
     assert.equal(hex(root.signingRoot), "0x90447b3fac12f371cbb8aa2e1527f2abda7576cd618244c005cdb3c0d63e8a7b");
   });
 
+  test("api/signer-api.yml's generate_proxy_key BLS example is a real delegation: our ProxyDelegation root verifies it", () => {
+    // The example (commit c7aa0409) was made by an older Commit-Boost on Holesky, which signed
+    // delegations under the application-builder domain; v0.10 signs them under the Commit-Boost
+    // domain (SignedProxyDelegation::validate in crates/common/src/commit/request.rs).
+    const delegator = "0xa9e9cff900de07e295a044789fd4bdb6785eb0651ad282f9e76d12afd87e75180bdd64caf2e315b815d7322bd31ab48a";
+    const proxy = "0xb646318d81b7cff3f8aae5040eab11927b4a99542c02970a1ab8069a83e5b76b302705d0b5e0054831ce2af72088bf30";
+    const signature = Signature.fromHex(
+      "0x88274f2d78d30ae429cc16f5c64657b491ccf26291c821cf953da34f16d60947d4f245decdce4a492e8d8f949482051b184aaa890d5dd97788387689335a1fee37cbe55c0227f81b073ce6e93b45f96169f497ed322d3d384d79ccaa7846d5ab",
+    );
+    const pk = PublicKey.fromHex(delegator);
+    assert.ok(verify(specDelegationRoot(HOLESKY, delegator, proxy, params.DOMAIN_APPLICATION_BUILDER), pk, signature));
+    const v010 = commitBoostSigningRoot(HOLESKY, { kind: "delegation", delegator, proxy });
+    assert.ok(v010.ok);
+    assert.equal(hex(v010.signingRoot), hex(specDelegationRoot(HOLESKY, delegator, proxy)));
+    assert.equal(verify(v010.signingRoot, pk, signature), false);
+  });
+
   test("random commitments and delegations agree with containers built from the spec text", () => {
     for (const network of [HOODI, resolveNetwork("mainnet"), resolveNetwork("sepolia")]) {
       for (let i = 0; i < 20; i++) {
