@@ -97,8 +97,11 @@ function hexBytes(value: unknown, bytes: number, field: string): Uint8Array | st
 
 const FIELDS = { commitment: ["kind", "objectRoot", "moduleSigningId", "nonce"], delegation: ["kind", "delegator", "proxy"] } as const;
 
-/** The signing root of a Commit-Boost request, or why it is refused. Nothing here takes a domain. */
-export function commitBoostSigningRoot(network: Network, request: CommitBoostRootRequest): CommitBoostRoot {
+/**
+ * The signing root of a Commit-Boost request, or why it is refused. Nothing here takes a domain.
+ * With `signingKey`, a delegation is only signed by its own delegator.
+ */
+export function commitBoostSigningRoot(network: Network, request: CommitBoostRootRequest, signingKey?: string): CommitBoostRoot {
   const body = request as unknown as Record<string, unknown> | null;
   const kind = body?.kind;
   if (kind !== "commitment" && kind !== "delegation") return refuse("bad-request", 'kind: expected "commitment" or "delegation"');
@@ -122,6 +125,9 @@ export function commitBoostSigningRoot(network: Network, request: CommitBoostRoo
   }
   const delegator = hexBytes(body!.delegator, 48, "delegator");
   if (typeof delegator === "string") return refuse("bad-request", delegator);
+  if (signingKey !== undefined && (body!.delegator as string).toLowerCase() !== signingKey.toLowerCase()) {
+    return refuse("bad-request", "delegator: a delegation is signed only by the delegating key itself");
+  }
   const proxyText = body!.proxy;
   const proxy = hexBytes(proxyText, typeof proxyText === "string" && proxyText.length === 42 ? 20 : 48, "proxy");
   if (typeof proxy === "string") return refuse("bad-request", `${proxy} (a BLS public key) or 40 (an address)`);

@@ -314,7 +314,7 @@ export class SigningCore implements SigningCoreApi {
   async signCommitBoost(pubkey: string, request: CommitBoostRootRequest): Promise<SignOutcome> {
     const key = pubkey.toLowerCase();
     if (!this.keys.has(key)) return fail("unknown-key", `no key loaded for ${pubkey}`);
-    const root = commitBoostSigningRoot(this.network, request);
+    const root = commitBoostSigningRoot(this.network, request, key);
     if (!root.ok) return root;
     return this.signRoot(key, root.signingRoot);
   }

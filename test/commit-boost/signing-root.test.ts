@@ -150,6 +150,15 @@ describe("Commit-Boost signatures never touch a beacon-chain domain", () => {
     assert.equal(verify(bytes(dataRoot), pk, signature), false);
   });
 
+  test("a delegation is signed only by its own delegator", async () => {
+    const c = startCore("hoodi", 2);
+    cores.push(c);
+    const forged = await c.core.signCommitBoost(c.pubkeys[0]!, { kind: "delegation", delegator: c.pubkeys[1]!, proxy: hex(randomBytes(48)) });
+    assert.equal(forged.ok ? "" : forged.error.code, "bad-request");
+    const own = await c.core.signCommitBoost(c.pubkeys[0]!, { kind: "delegation", delegator: c.pubkeys[0]!.toUpperCase().replace("0X", "0x"), proxy: hex(randomBytes(20)) });
+    assert.ok(own.ok);
+  });
+
   test("an unknown consensus key is refused before any root is computed", async () => {
     const c = startCore("hoodi", 1);
     cores.push(c);
