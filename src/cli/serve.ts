@@ -4,7 +4,7 @@ import { pino } from "pino";
 import { applyConfigFile } from "../config/layered-options.js";
 import { resolveNetwork } from "../config/networks.js";
 import { SigningCore } from "../core/signing-core.js";
-import { addCommitBoostOptions, type CommitBoostServeOptions, startCommitBoost } from "../commit-boost/serve-options.js";
+import { commitBoostConfigOption, commitBoostPortOption, type CommitBoostServeOptions, startCommitBoost } from "../commit-boost/serve-options.js";
 import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
@@ -43,7 +43,7 @@ interface ServeOptions extends CommitBoostServeOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  const command = program
+  program
     .command("serve")
     .description("run the remote signer (Web3Signer-compatible HTTP API)")
     .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
@@ -67,8 +67,10 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
     .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
     .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
-    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"));
-  addCommitBoostOptions(command).action(async (options: ServeOptions, command: Command) => {
+    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
+    .addOption(commitBoostPortOption())
+    .addOption(commitBoostConfigOption())
+    .action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
     });

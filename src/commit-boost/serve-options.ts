@@ -2,7 +2,7 @@
  * `bulwark serve --commit-boost-port P --commit-boost-config FILE`: the Commit-Boost signer API on
  * its own port, next to the Web3Signer API, over the same signing core. Off unless both are given.
  */
-import { type Command, Option } from "commander";
+import { Option } from "commander";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Network } from "../config/networks.js";
@@ -19,10 +19,12 @@ export interface CommitBoostServeOptions {
   commitBoostConfig?: string;
 }
 
-export function addCommitBoostOptions(command: Command): Command {
-  return command
-    .addOption(new Option("--commit-boost-port <port>", "serve the Commit-Boost signer API (v0.10) on this port; needs --commit-boost-config and a sealing secret").env("BULWARK_COMMIT_BOOST_PORT"))
-    .addOption(new Option("--commit-boost-config <file>", "Commit-Boost modules, JWT secrets and signing ids (YAML; see README)").env("BULWARK_COMMIT_BOOST_CONFIG"));
+export function commitBoostPortOption(): Option {
+  return new Option("--commit-boost-port <port>", "serve the Commit-Boost signer API (v0.10) on this port; needs --commit-boost-config and a sealing secret").env("BULWARK_COMMIT_BOOST_PORT");
+}
+
+export function commitBoostConfigOption(): Option {
+  return new Option("--commit-boost-config <file>", "Commit-Boost modules, JWT secrets and signing ids (YAML; see README)").env("BULWARK_COMMIT_BOOST_CONFIG");
 }
 
 export interface CommitBoostContext {
