@@ -2,6 +2,7 @@
  * `bulwark serve --commit-boost-port P --commit-boost-config FILE`: the Commit-Boost signer API on
  * its own port, next to the Web3Signer API, over the same signing core. Off unless both are given.
  */
+import { statSync } from "node:fs";
 import { Option } from "commander";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -46,6 +47,9 @@ export async function startCommitBoost(options: CommitBoostServeOptions, context
   const port = Number(commitBoostPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--commit-boost-port: expected an integer from 0 to 65535, got "${commitBoostPort}"`);
   const config = loadCommitBoostConfig(commitBoostConfig);
+  if ((statSync(commitBoostConfig).mode & 0o077) !== 0) {
+    context.logger.warn({ file: commitBoostConfig }, "the Commit-Boost config file is readable by other users; if it holds secrets, chmod 600 it");
+  }
   const secret = readSealingSecret(context.sealingPassphraseFile !== undefined ? { passphraseFile: context.sealingPassphraseFile } : {});
   let signer: CommitBoostSigner;
   try {
