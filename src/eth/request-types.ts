@@ -37,7 +37,7 @@ export const REQUEST_TYPES: Record<SigningRequestType, RequestTypeSpec> = {
     batch: false,
     recorded: "block",
     signs: "phase0 `BeaconBlock` (deprecated, use `BLOCK_V2`)",
-    protection: "proposer slashing: one block per slot",
+    protection: "proposer slashing: a second block at a slot is refused",
   },
   BLOCK_V2: {
     bodyKey: "beacon_block",
@@ -45,7 +45,7 @@ export const REQUEST_TYPES: Record<SigningRequestType, RequestTypeSpec> = {
     batch: false,
     recorded: "block",
     signs: "`{version, block}` for PHASE0 and ALTAIR, `{version, block_header}` for BELLATRIX to GLOAS",
-    protection: "proposer slashing: one block per slot (a Gloas block included)",
+    protection: "proposer slashing: a second block at a slot is refused (a Gloas block too)",
   },
   ATTESTATION: {
     bodyKey: "attestation",
@@ -53,7 +53,7 @@ export const REQUEST_TYPES: Record<SigningRequestType, RequestTypeSpec> = {
     batch: true,
     recorded: "attestation",
     signs: "`AttestationData`",
-    protection: "attester slashing: double and surround votes",
+    protection: "attester slashing: double and surround votes are refused",
   },
   AGGREGATION_SLOT: {
     bodyKey: "aggregation_slot",
