@@ -128,8 +128,7 @@ function subfield(obj: JsonObject, key: string, sub: string): { value: unknown; 
 function versioned<V extends ForkVersionName>(obj: JsonObject, key: string, allowed: readonly V[]) {
   const wrapper = expectObject(field(obj, key, ""), key);
   const version = parseVersion(field(wrapper, "version", key), joinPath(key, "version"), allowed);
-  const inner = (name: string): { value: unknown; path: string } => ({ value: field(wrapper, name, key), path: joinPath(key, name) });
-  return { version, inner };
+  return { version, inner: (name: string) => subfield(obj, key, name) };
 }
 
 function parseBeaconBlockV2(obj: JsonObject, key: string): BeaconBlockV2 {
