@@ -5,10 +5,10 @@
  * new type is one row plus the switch cases the compiler then asks for (request.ts, signing-root.ts).
  * test/eth/request-types.test.ts checks the README table against these rows.
  */
-import type { SigningRequestType } from "./types.js";
+import type { ProtectionFacts, SigningRequestType } from "./types.js";
 
 /** The protection record a type is checked against and written to before signing. */
-export type RecordedKind = "block" | "attestation";
+export type RecordedKind = ProtectionFacts["kind"];
 
 export interface RequestTypeSpec {
   /** The key of the payload in the request body. */
