@@ -51,9 +51,8 @@ export interface SigningCoreApi extends SigningService {
   sign(pubkey: string, body: unknown): Promise<SignOutcome>;
 
   /**
-   * Signs one request body for many keys (ATTESTATION, AGGREGATION_SLOT, RANDAO_REVEAL,
-   * SYNC_COMMITTEE_MESSAGE, SYNC_COMMITTEE_SELECTION_PROOF) with one protection transaction.
-   * One outcome per identifier, in order.
+   * Signs one request body for many keys with one protection transaction, for the types whose row
+   * in REQUEST_TYPES (eth/request-types.ts) has `batch: true`. One outcome per identifier, in order.
    */
   signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome>;
 

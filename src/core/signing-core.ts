@@ -14,6 +14,7 @@ import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
 import {
   BadRequestError,
+  BATCH_TYPES,
   computeSigningRoot,
   parseSigningRequest,
   SigningRootMismatchError,
@@ -44,14 +45,8 @@ import type {
 } from "./api.js";
 import { type CommitBoostRootRequest, commitBoostSigningRoot } from "./commit-boost-root.js";
 
-/** Request types that one body can ask many keys to sign (the remote-signing-api batch endpoint). */
-export const BATCH_TYPES: ReadonlySet<string> = new Set([
-  "ATTESTATION",
-  "AGGREGATION_SLOT",
-  "RANDAO_REVEAL",
-  "SYNC_COMMITTEE_MESSAGE",
-  "SYNC_COMMITTEE_SELECTION_PROOF",
-]);
+/** Batch-eligible request types: the `batch` column of eth/request-types.ts (re-exported for the pool). */
+export { BATCH_TYPES };
 
 /** Timing hooks for metrics; the core itself never depends on a metrics library. */
 export interface CoreObserver {

@@ -2,14 +2,19 @@ import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_APPLICATION_BUILDER,
   DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_BUILDER,
   DOMAIN_BEACON_PROPOSER,
+  DOMAIN_BUILDER_REQUEST_AUTH,
   DOMAIN_CONTRIBUTION_AND_PROOF,
   DOMAIN_DEPOSIT,
+  DOMAIN_PROPOSER_PREFERENCES,
+  DOMAIN_PTC_ATTESTER,
   DOMAIN_RANDAO,
   DOMAIN_SELECTION_PROOF,
   DOMAIN_SYNC_COMMITTEE,
   DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   DOMAIN_VOLUNTARY_EXIT,
+  ForkSeq,
 } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
 import type { Network } from "../config/networks.js";
@@ -18,7 +23,8 @@ import { BadRequestError, SigningRootMismatchError, UnknownForkError, WrongNetwo
 import { voluntaryExitForkVersion } from "./exit-fork.js";
 import { bytesEqual, toHex } from "./hex.js";
 import { assertProcessPreset, slotsPerEpoch } from "./preset.js";
-import type { ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } from "./types.js";
+import { REQUEST_TYPES } from "./request-types.js";
+import type { AggregateAndProofAnyFork, ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } from "./types.js";
 
 /**
  * Computes the signing root of a request for `network` from the typed request alone (never from the
@@ -29,6 +35,11 @@ import type { ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } fro
 export function computeSigningRoot(network: Network, request: SigningRequest): SigningRootResult {
   if ("forkInfo" in request) assertSameNetwork(network, request.forkInfo);
   const { objectRoot, domain, protection } = signingInput(network, request);
+  // The table says which record a type is protected by; a case that disagrees is our bug, and
+  // signing it unprotected (or protected as the wrong kind) is not an option.
+  if ((protection?.kind ?? null) !== REQUEST_TYPES[request.type].recorded) {
+    throw new Error(`${request.type}: protection ${protection?.kind ?? "none"} differs from the request-type table`);
+  }
   const signingRoot = signingRootOf(objectRoot, domain);
   if (request.signingRoot !== undefined && !bytesEqual(request.signingRoot, signingRoot)) {
     throw new SigningRootMismatchError(toHex(signingRoot), toHex(request.signingRoot));
@@ -70,9 +81,11 @@ function signingInput(network: Network, request: SigningRequest): Described {
           return proposal(request.forkInfo, root, b.block.slot, "beacon_block.block.slot");
         }
         default: {
+          const path = "beacon_block.block_header.slot";
+          if (b.version === "GLOAS") assertGloasAt(b.blockHeader.slot, path);
           // The header's root equals the full block's root (body replaced by its root).
           const root = ssz.phase0.BeaconBlockHeader.hashTreeRoot(b.blockHeader);
-          return proposal(request.forkInfo, root, b.blockHeader.slot, "beacon_block.block_header.slot");
+          return proposal(request.forkInfo, root, b.blockHeader.slot, path);
         }
       }
     }
@@ -93,19 +106,27 @@ function signingInput(network: Network, request: SigningRequest): Described {
     }
     case "AGGREGATE_AND_PROOF": {
       assertProcessPreset(network);
-      const aap = request.aggregateAndProof;
-      const slot = aap.aggregate.data.slot;
+      const slot = request.aggregateAndProof.data.aggregate.data.slot;
       const domain = onChain(request.forkInfo, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
-      return plain(ssz.phase0.AggregateAndProof.hashTreeRoot(aap), domain);
+      return plain(aggregateRootAtFork(network, request.aggregateAndProof), domain);
     }
     case "AGGREGATE_AND_PROOF_V2": {
       assertProcessPreset(network);
       const v2 = request.aggregateAndProof;
-      const root =
-        v2.version === "ELECTRA" || v2.version === "FULU"
-          ? ssz.electra.AggregateAndProof.hashTreeRoot(v2.data)
-          : ssz.phase0.AggregateAndProof.hashTreeRoot(v2.data);
       const slot = v2.data.aggregate.data.slot;
+      let root: Uint8Array;
+      switch (v2.version) {
+        case "ELECTRA":
+        case "FULU":
+          root = ssz.electra.AggregateAndProof.hashTreeRoot(v2.data);
+          break;
+        case "GLOAS":
+          assertGloasAt(slot, "aggregate_and_proof.data.aggregate.data.slot");
+          root = ssz.gloas.AggregateAndProof.hashTreeRoot(v2.data);
+          break;
+        default:
+          root = ssz.phase0.AggregateAndProof.hashTreeRoot(v2.data);
+      }
       const domain = onChain(request.forkInfo, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
       return plain(root, domain);
     }
@@ -153,6 +174,54 @@ function signingInput(network: Network, request: SigningRequest): Described {
       const registration = request.validatorRegistration;
       return plain(ssz.bellatrix.ValidatorRegistrationV1.hashTreeRoot(registration), domain);
     }
+    // Gloas (EIP-7732). None of these is slashable: the spec has no slashing or penalty for a
+    // second bid, envelope, PTC vote or preferences message (the rows of REQUEST_TYPES say why).
+    case "EXECUTION_PAYLOAD_BID": {
+      assertProcessPreset(network);
+      const bid = request.executionPayloadBid.data;
+      assertGloasAt(bid.slot, "execution_payload_bid.data.slot");
+      const domain = onChain(request.forkInfo, DOMAIN_BEACON_BUILDER, epochOf(bid.slot));
+      return plain(ssz.gloas.ExecutionPayloadBid.hashTreeRoot(bid), domain);
+    }
+    case "EXECUTION_PAYLOAD_ENVELOPE": {
+      assertProcessPreset(network);
+      const envelope = request.executionPayloadEnvelope.data;
+      // The spec signs at the state's slot, which the payload carries (EIP-7843 slot_number).
+      const slot = envelope.payload.slotNumber;
+      assertGloasAt(slot, "execution_payload_envelope.data.payload.slot_number");
+      const domain = onChain(request.forkInfo, DOMAIN_BEACON_BUILDER, epochOf(slot));
+      return plain(ssz.gloas.ExecutionPayloadEnvelope.hashTreeRoot(envelope), domain);
+    }
+    case "PAYLOAD_ATTESTATION_MESSAGE": {
+      const data = request.payloadAttestationMessage.data;
+      assertGloasAt(data.slot, "payload_attestation_message.data.slot");
+      const domain = onChain(request.forkInfo, DOMAIN_PTC_ATTESTER, epochOf(data.slot));
+      return plain(ssz.gloas.PayloadAttestationData.hashTreeRoot(data), domain);
+    }
+    case "PROPOSER_PREFERENCES": {
+      const preferences = request.proposerPreferences.data;
+      assertGloasAt(preferences.proposalSlot, "proposer_preferences.data.proposal_slot");
+      const domain = onChain(request.forkInfo, DOMAIN_PROPOSER_PREFERENCES, epochOf(preferences.proposalSlot));
+      return plain(ssz.gloas.ProposerPreferences.hashTreeRoot(preferences), domain);
+    }
+    case "BUILDER_REQUEST_AUTH": {
+      // builder-specs: like a validator registration, one fixed domain across forks and chains.
+      const auth = request.builderRequestAuth.data;
+      assertGloasAt(auth.slot, "builder_request_auth.data.slot");
+      const domain = computeDomain(DOMAIN_BUILDER_REQUEST_AUTH, network.config.GENESIS_FORK_VERSION, ZERO_ROOT);
+      return plain(ssz.gloas.BuilderRequestAuth.hashTreeRoot(auth), domain);
+    }
+  }
+
+  /** Gloas types exist only from the Gloas fork of a network that schedules it. */
+  function assertGloasAt(slot: number, path: string): void {
+    const forkEpoch = network.config.GLOAS_FORK_EPOCH;
+    if (!Number.isFinite(forkEpoch)) {
+      throw new BadRequestError(path, `network ${network.name} has not scheduled the Gloas fork (GLOAS_FORK_EPOCH)`);
+    }
+    if (epochOf(slot) < forkEpoch) {
+      throw new BadRequestError(path, `slot ${slot} (epoch ${epochOf(slot)}) is before the Gloas fork at epoch ${forkEpoch} on network ${network.name}`);
+    }
   }
 
   function proposal(forkInfo: ForkInfo, objectRoot: Uint8Array, rawSlot: number, path: string): Described {
@@ -163,6 +232,25 @@ function signingInput(network: Network, request: SigningRequest): Described {
       protection: { kind: "block", slot },
     };
   }
+}
+
+/**
+ * The root of an unversioned AGGREGATE_AND_PROOF with the schema of the fork of its slot on this
+ * network: phase0 before Electra, Electra's (committee_bits) in Electra and Fulu, Gloas's after.
+ */
+function aggregateRootAtFork(network: Network, aap: AggregateAndProofAnyFork): Uint8Array {
+  const slot = aap.data.aggregate.data.slot;
+  const fork = network.config.getForkInfo(slot);
+  const where = `slot ${slot} is in ${fork.name.toUpperCase()} on network ${network.name}`;
+  const path = "aggregate_and_proof.aggregate.committee_bits";
+  if (fork.seq < ForkSeq.electra) {
+    if (aap.schema !== "phase0") throw new BadRequestError(path, `present, but ${where}, whose aggregates have none`);
+    return ssz.phase0.AggregateAndProof.hashTreeRoot(aap.data);
+  }
+  if (aap.schema !== "electra") throw new BadRequestError(path, `missing: ${where}, whose aggregates carry committee_bits (EIP-7549)`);
+  if (fork.seq < ForkSeq.gloas) return ssz.electra.AggregateAndProof.hashTreeRoot(aap.data);
+  if (fork.seq === ForkSeq.gloas) return ssz.gloas.AggregateAndProof.hashTreeRoot(aap.data);
+  throw new UnknownForkError(`aggregate_and_proof: ${where}, a fork this version of Bulwark cannot sign aggregates for`);
 }
 
 function plain(objectRoot: Uint8Array, domain: Uint8Array): Described {

@@ -12,6 +12,7 @@ export interface SszJsonType<T> {
  * dependency, so the type classes are recognised by their public properties, not by instanceof.
  */
 interface SszShape {
+  typeName?: string;
   fieldsEntries?: { fieldName: string; fieldType: unknown; jsonKey: string }[];
   lengthBytes?: number;
   limitBytes?: number;
@@ -32,12 +33,15 @@ const DECIMAL = /^[0-9]+$/;
 
 /**
  * Decodes beacon-API JSON into an SSZ value. The SSZ library's own `fromJson` is lax (hex without
- * 0x, non-hex digits read as 0, "12abc" read as 12, negative numbers), which would silently change
- * what gets signed, so the JSON is first checked and normalised against the type, giving errors
- * that name the field path.
+ * 0x, non-hex digits read as 0, "12abc" read as 12, negative numbers, unknown keys dropped), which
+ * would silently change what gets signed, so the JSON is first checked and normalised against the
+ * type, giving errors that name the field path. A key the type does not have is refused: the
+ * client's object is then not the one we would sign (an Electra aggregate read as a phase0 one
+ * loses its committee_bits). `extraKeys` names keys of the outermost object that the caller reads
+ * itself (DEPOSIT's genesis_fork_version).
  */
-export function decodeSsz<T>(type: SszJsonType<T>, json: unknown, path: string): T {
-  const normalised = normalise(type, json, path);
+export function decodeSsz<T>(type: SszJsonType<T>, json: unknown, path: string, extraKeys: readonly string[] = []): T {
+  const normalised = normalise(type, json, path, extraKeys);
   try {
     return type.fromJson(normalised);
   } catch (err) {
@@ -45,19 +49,10 @@ export function decodeSsz<T>(type: SszJsonType<T>, json: unknown, path: string):
   }
 }
 
-function normalise(type: unknown, json: unknown, path: string): unknown {
+function normalise(type: unknown, json: unknown, path: string, extraKeys: readonly string[] = []): unknown {
   const shape = type as SszShape;
   if (Array.isArray(shape.fieldsEntries)) {
-    const obj = expectObject(json, path);
-    const out: Record<string, unknown> = {};
-    for (const { fieldName, fieldType, jsonKey } of shape.fieldsEntries) {
-      // Unknown extra keys are ignored; camelCase spellings are accepted as aliases.
-      const value = obj[jsonKey] !== undefined ? obj[jsonKey] : obj[fieldName];
-      const fieldPath = joinPath(path, jsonKey);
-      if (value === undefined || value === null) throw new BadRequestError(fieldPath, "missing");
-      out[jsonKey] = normalise(fieldType, value, fieldPath);
-    }
-    return out;
+    return container(shape, shape.fieldsEntries, json, path, extraKeys);
   }
   if (typeof shape.lengthBytes === "number") {
     return fixedHex(json, shape.lengthBytes, path);
@@ -97,6 +92,35 @@ function normalise(type: unknown, json: unknown, path: string): unknown {
   }
   // A type we do not model: its own fromJson decides.
   return json;
+}
+
+function container(
+  shape: SszShape,
+  fields: NonNullable<SszShape["fieldsEntries"]>,
+  json: unknown,
+  path: string,
+  extraKeys: readonly string[],
+): Record<string, unknown> {
+  const obj = expectObject(json, path);
+  const known = new Set([...extraKeys, ...fields.flatMap(({ fieldName, jsonKey }) => [jsonKey, fieldName])]);
+  const unknown = Object.keys(obj).find((key) => !known.has(key));
+  if (unknown !== undefined) {
+    const fieldPath = joinPath(path, unknown);
+    throw new BadRequestError(fieldPath, `unknown field: ${shape.typeName ?? "this object"} has no such field, and a signature over it without the field would not be what was asked`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const { fieldName, fieldType, jsonKey } of fields) {
+    // camelCase spellings are accepted as aliases, but not two different values for one field.
+    const [snake, camel] = [obj[jsonKey], fieldName === jsonKey ? undefined : obj[fieldName]];
+    const fieldPath = joinPath(path, jsonKey);
+    if (snake !== undefined && camel !== undefined && JSON.stringify(snake) !== JSON.stringify(camel)) {
+      throw new BadRequestError(fieldPath, `given twice (${jsonKey} and ${fieldName}) with different values`);
+    }
+    const value = snake !== undefined ? snake : camel;
+    if (value === undefined || value === null) throw new BadRequestError(fieldPath, "missing");
+    out[jsonKey] = normalise(fieldType, value, fieldPath);
+  }
+  return out;
 }
 
 /** Lets the type itself check what we do not (bitlist padding bit, unused bitvector bits). */

@@ -7,7 +7,7 @@ import { createHttpServer, healthDocument, type HttpsSettings, OUTCOME_LABEL } f
 import type { Logger } from "pino";
 import type { SignError, SigningService } from "../core/api.js";
 import type { SigningCore } from "../core/signing-core.js";
-import { SIGNING_REQUEST_TYPES } from "../eth/index.js";
+import { requestTypeLabel } from "../eth/index.js";
 import { hostAllowed, type HostAllowList } from "./host-allow-list.js";
 import { registerKeymanagerRoutes } from "./keymanager.js";
 import type { SignerMetrics } from "./metrics.js";
@@ -37,8 +37,6 @@ export type AppOptions = CommonAppOptions &
       }
     | { core: SigningService; keymanager?: undefined }
   );
-
-const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { core, metrics } = options;
@@ -70,7 +68,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.post<{ Params: { identifier: string } }>("/api/v1/eth2/sign/:identifier", async (request, reply) => {
     const started = performance.now();
-    const type = requestType(request.body);
+    const type = requestTypeLabel(request.body);
     const outcome = await core.sign(request.params.identifier, request.body);
     record(options, type, outcome, request.params.identifier);
     metrics.latency.observe({ type }, (performance.now() - started) / 1000);
@@ -85,7 +83,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       return sendError(reply, "bad-request", "identifiers: expected an array of public keys");
     }
     const identifiers = body.identifiers as string[];
-    const type = requestType(body.signing_request);
+    const type = requestTypeLabel(body.signing_request);
     const batch = await core.signBatch(identifiers, body.signing_request);
     metrics.latency.observe({ type }, (performance.now() - started) / 1000);
     if (!batch.ok) {
@@ -120,11 +118,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   return app;
-}
-
-function requestType(body: unknown): string {
-  const type = (body as { type?: unknown } | null)?.type;
-  return typeof type === "string" && KNOWN_TYPES.has(type.toUpperCase()) ? type.toUpperCase() : "UNKNOWN";
 }
 
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ssz } from "@lodestar/types";
-import { BadRequestError, parseSigningRequest, SIGNING_REQUEST_TYPES } from "../../src/eth/index.js";
+import { BadRequestError, parseSigningRequest, REQUEST_TYPES, SIGNING_REQUEST_TYPES } from "../../src/eth/index.js";
 import { bytes, clone, defaultJson, hex } from "./helpers.js";
 
 const FORK_INFO = {
@@ -84,12 +84,24 @@ describe("valid bodies", () => {
     if (request.type === "BLOCK_V2") assert.equal(request.beaconBlock.version, "DENEB");
   });
 
-  test("unknown extra fields are ignored at every level", () => {
+  test("unknown fields outside the signed object are ignored, inside it they are refused", () => {
     const body = attestation();
     body.extra = { anything: true };
     (body.fork_info as Record<string, unknown>).note = "x";
-    (body.attestation as Record<string, unknown>).committee_bits = "0x01";
     assert.equal(parseSigningRequest(body).type, "ATTESTATION");
+    // Dropping a field of the signed object would sign something other than what was asked.
+    (body.attestation as Record<string, unknown>).committee_bits = "0x01";
+    rejects(body, "attestation.committee_bits", /unknown field/);
+    rejects(set(attestation(), "attestation.source.slot", "1"), "attestation.source.slot", /unknown field/);
+  });
+
+  test("a field given in both spellings must have one value", () => {
+    const body = attestation();
+    const data = body.attestation as Record<string, unknown>;
+    data.beaconBlockRoot = data.beacon_block_root;
+    assert.equal(parseSigningRequest(clone(body)).type, "ATTESTATION");
+    data.beaconBlockRoot = hex(bytes(32, 77));
+    rejects(body, "attestation.beacon_block_root", /given twice/);
   });
 
   test("camelCase spellings used by Web3Signer's own examples are accepted", () => {
@@ -255,7 +267,7 @@ describe("malformed bodies name the field", () => {
     const bodyRoot = "beacon_block.block_header.body_root";
     rejects(set(blockV2("CAPELLA"), bodyRoot, undefined), bodyRoot, /missing/);
     rejects(set(blockV2("CAPELLA"), "beacon_block.block_header", undefined), "beacon_block.block_header");
-    rejects(set(blockV2("GLOAS"), "type", "BLOCK_V2"), "beacon_block.version", /expected one of PHASE0/);
+    rejects(set(blockV2("HEZE"), "type", "BLOCK_V2"), "beacon_block.version", /expected one of PHASE0/);
     rejects(set(blockV2("CAPELLA"), "beacon_block.version", undefined), "beacon_block.version", /missing/);
   });
 
@@ -317,11 +329,12 @@ describe("malformed bodies name the field", () => {
     rejects(slotBody, "aggregation_slot", /JSON object/);
   });
 
-  test("fork_info is required for every type but DEPOSIT and VALIDATOR_REGISTRATION", () => {
+  test("fork_info is required exactly by the types whose table row says so", () => {
+    const withoutForkInfo = SIGNING_REQUEST_TYPES.filter((type) => !REQUEST_TYPES[type].forkInfo);
+    assert.deepEqual(withoutForkInfo, ["DEPOSIT", "VALIDATOR_REGISTRATION", "BUILDER_REQUEST_AUTH"]);
     for (const type of SIGNING_REQUEST_TYPES) {
-      if (type !== "DEPOSIT" && type !== "VALIDATOR_REGISTRATION") rejects({ type }, "fork_info", /missing/);
+      // Without fork_info, a chain type is refused for it; the others go on to their payload.
+      rejects({ type }, REQUEST_TYPES[type].forkInfo ? "fork_info" : REQUEST_TYPES[type].bodyKey, /missing/);
     }
-    rejects({ type: "DEPOSIT" }, "deposit", /missing/);
-    rejects({ type: "VALIDATOR_REGISTRATION" }, "validator_registration", /missing/);
   });
 });

@@ -50,6 +50,8 @@ export function verifies(key: TestKey, signingRoot: string, signature: string): 
 
 export interface SignerOptions {
   keys?: number;
+  /** The network the signer serves; mainnet by default. */
+  network?: Network;
   bodyLimit?: number;
   hostAllowList?: HostAllowList;
   reload?: () => Promise<{ added: number; removed: number }>;
@@ -74,7 +76,7 @@ export interface Signer {
 
 export async function startSigner(options: SignerOptions = {}): Promise<Signer> {
   const dir = tempDir("bulwark-server-test-");
-  const network = resolveNetwork("mainnet");
+  const network = options.network ?? resolveNetwork("mainnet");
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: network.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
   const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics });
