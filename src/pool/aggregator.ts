@@ -24,6 +24,7 @@ import { componentPublicKey, initThreshold, recoverSignature, ThresholdError } f
 import type { Network } from "../config/networks.js";
 import type { BatchOutcome, CoreHealth, SignError, SigningService, SignOutcome } from "../core/api.js";
 import { BATCH_TYPES } from "../core/signing-core.js";
+import { checkBatchIdentifiers } from "../core/batch-identifiers.js";
 import {
   BadRequestError,
   computeSigningRoot,
@@ -232,10 +233,9 @@ export class PoolAggregator implements SigningService {
     if (typeof type !== "string" || !BATCH_TYPES.has(type.toUpperCase())) {
       return fail("bad-request", `type: batch signing supports ${[...BATCH_TYPES].join(", ")}; got ${JSON.stringify(type)}`);
     }
-    const keys = pubkeys.map((pubkey) => pubkey.toLowerCase());
-    if (keys.length === 0) return fail("bad-request", "identifiers: at least one public key is required");
-    const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
-    if (duplicate !== undefined) return fail("bad-request", `identifiers: ${duplicate} appears more than once`);
+    const checked = checkBatchIdentifiers(pubkeys, 1);
+    if (!checked.ok) return fail("bad-request", checked.message);
+    const { keys } = checked;
     const prepared = this.prepare(body);
     if (!prepared.ok) return prepared;
     const results = await Promise.all(keys.map((key) => this.sign(key, body)));
