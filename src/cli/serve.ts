@@ -208,7 +208,7 @@ async function serve(options: ServeOptions): Promise<void> {
   logger.info(
     { tokenFile: apiToken.path, created: apiToken.created },
     options.keymanager
-      ? "keymanager API and POST /reload enabled: send Authorization: Bearer <token from this file>"
+      ? "keymanager API enabled, and POST /reload: send Authorization: Bearer <token from this file>"
       : "POST /reload needs Authorization: Bearer <token from this file>",
   );
   const keymanager = options.keymanager ? { token: apiToken.token } : undefined;
