@@ -247,5 +247,17 @@ describe("timeouts, a connection limit and bounded batches (holes 6 and 7)", () 
     assert.equal(duplicate.status, 400, duplicate.body);
     assert.match(JSON.parse(duplicate.body).message, /appears more than once/);
   });
-});
 
+  test("listening beyond loopback without TLS logs a warning at start; on loopback it does not", async () => {
+    const where = await layout();
+    const loopback = await serve(serveArgs(where));
+    assert.ok(!loopback.logs().some((l) => /without TLS/.test(String(l.msg))), loopback.stdout());
+    await loopback.stop();
+    // Bound to every interface for a moment, spoken to only through 127.0.0.1.
+    const wide = await serve(serveArgs(where, ["--http-host", "0.0.0.0"]));
+    const warning = wide.logs().find((l) => /listening beyond loopback without TLS/.test(String(l.msg)));
+    assert.ok(warning, wide.stdout());
+    assert.equal(warning.level, 40);
+    await wide.stop();
+  });
+});
