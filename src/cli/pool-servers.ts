@@ -120,7 +120,7 @@ export function registerPoolServerCommands(pool: Command): void {
       .description("serve the signing API for a pool's composite key, combining the participants' partial signatures")
       .addOption(new Option("--network <name>", "network (default: the pool definition's); a config.yaml path needs --genesis-validators-root").env("BULWARK_NETWORK"))
       .requiredOption("--pool <file>", "the pool definition (pool.json)")
-      .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE; once per participant", collect, [] as string[])
+      .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE: that operator's DATA_DIR/pools/<composite key>/coordinator-token.txt of this pool (printed by its \`pool join\`); once per participant", collect, [] as string[])
       .addOption(new Option("--deadline-ms <ms>", "how long to wait for M valid partial signatures").default(String(DEFAULT_DEADLINE_MS)))
       .addOption(new Option("--cache-size <n>", "recovered signatures kept for identical retries").default(String(DEFAULT_CACHE_SIZE)))
       .addOption(
