@@ -110,7 +110,7 @@ async function runPool(threshold: number, participants: number, memory: boolean)
       const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics });
       const { keys, accounts } = prepareShares(network, [{ pool: placeholder, participantId: share.id, shareSecret: share.secretKey }]);
       core.addKeys(keys);
-      const app = buildParticipantApp({ core, network, accounts, token: tokens.get(share.id)!, metrics, logger });
+      const app = buildParticipantApp({ core, network, accounts, tokens: new Map([[composite, tokens.get(share.id)!]]), metrics, logger });
       endpoints.push(await listen(app));
       closers.push(async () => {
         await app.close();

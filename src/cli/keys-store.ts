@@ -77,7 +77,7 @@ export function registerKeyStoreCommands(keys: Command): void {
       try {
         const added = await sealed.add(loaded);
         process.stderr.write(
-          `imported ${added.length} keys into ${sealed.path} (${loaded.length - added.length} already there); a running signer picks them up on POST /reload\n`,
+          `imported ${added.length} keys into ${sealed.path} (${loaded.length - added.length} already there); a running signer picks them up on POST /reload (with the bearer token in its api-token.txt)\n`,
         );
       } finally {
         for (const key of loaded) key.secretKey.fill(0);

@@ -3,9 +3,10 @@
  * low-bond pool (registered into the `pool` command group by ./pool.ts).
  *
  * - participant (each node operator): serves the remote-signing-api distributed profile for the
- *   pools whose shares `bulwark pool join` sealed in its data directory, to coordinators holding
- *   the token in --coordinator-token-file; its own slashing protection (SQLite in the data
- *   directory, keyed by composite key) is applied before any partial signature is released.
+ *   pools whose shares `bulwark pool join` sealed in its data directory, each pool to the
+ *   coordinator holding that pool's token (DATA_DIR/pools/<composite>/coordinator-token.txt, made by
+ *   `pool join`); its own slashing protection (SQLite in the data directory, keyed by composite
+ *   key) is applied before any partial signature is released.
  * - aggregator: serves the ordinary Web3Signer signing API for the pool's composite key; every
  *   request is fanned out to the participants of pool.json, M verified partials are combined
  *   after the aggregator's own slashing protection allowed it (see src/pool/aggregator.ts).
@@ -14,6 +15,7 @@
  */
 import { startAutoPresign } from "../pool/auto-presign.js";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { type Command, Option } from "commander";
 import { pino } from "pino";
@@ -31,13 +33,25 @@ import { verifyPoolDefinition } from "../pool/verify-pool.js";
 import { openProtectionStore } from "../protection/open-store.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { buildApp } from "../server/app.js";
-import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
+import type { HostAllowList } from "../server/host-allow-list.js";
+import type { HttpLimits } from "../server/http-server.js";
+import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/coordinator-token.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-import { type HttpsSettings, listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
+import {
+  addHttpLimitOptions,
+  hostAllowListOption,
+  type HttpLimitOptions,
+  type HttpsSettings,
+  listenUntilSignal,
+  parseInteger,
+  readHostAllowList,
+  readHttpLimits,
+  readTlsFiles,
+} from "./server-options.js";
 
-interface ServerOptions {
+interface ServerOptions extends HttpLimitOptions {
   dataDir: string;
   genesisValidatorsRoot?: string;
   httpHost: string;
@@ -51,13 +65,13 @@ interface ServerOptions {
 
 interface ParticipantOptions extends ServerOptions {
   network: string;
-  coordinatorTokenFile: string;
+  coordinatorTokenFile?: string;
   sealingPassphraseFile?: string;
   signingThreads?: string;
 }
 
 interface AggregatorCliOptions extends ServerOptions {
-  beaconNode?: string;
+  beaconNode: string[];
   presignPollMs: string;
   sealingPassphraseFile?: string;
   network?: string;
@@ -65,11 +79,11 @@ interface AggregatorCliOptions extends ServerOptions {
   participantTokenFile: string[];
   deadlineMs: string;
   cacheSize: string;
-  httpHostAllowlist?: string;
 }
 
 function commonServerOptions(command: Command, defaultPort: string): Command {
-  return command
+  return addHttpLimitOptions(command)
+    .addOption(hostAllowListOption())
     .addOption(dataDirOption())
     .addOption(genesisValidatorsRootOption())
     .addOption(new Option("--http-host <host>", "address to listen on").env("BULWARK_HTTP_HOST").default("127.0.0.1"))
@@ -87,7 +101,8 @@ export function registerPoolServerCommands(pool: Command): void {
       .command("participant")
       .description("serve this operator's pool shares to the aggregator (distributed signing profile, bearer-token auth, own slashing protection)")
       .addOption(networkOption())
-      .requiredOption("--coordinator-token-file <file>", "file holding the bearer token the aggregator must send (at least 16 characters)")
+      // Gone: kept only to say where the per-pool tokens are now.
+      .addOption(new Option("--coordinator-token-file <file>").hideHelp())
       .addOption(
         new Option("--sealing-passphrase-file <file>", `passphrase that seals this operator's pool shares (or set ${SEALING_ENV})`).env(
           "BULWARK_SEALING_PASSPHRASE_FILE",
@@ -105,23 +120,22 @@ export function registerPoolServerCommands(pool: Command): void {
       .description("serve the signing API for a pool's composite key, combining the participants' partial signatures")
       .addOption(new Option("--network <name>", "network (default: the pool definition's); a config.yaml path needs --genesis-validators-root").env("BULWARK_NETWORK"))
       .requiredOption("--pool <file>", "the pool definition (pool.json)")
-      .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE; once per participant", collect, [] as string[])
+      .option("--participant-token-file <id=file>", "bearer token for participant ID, read from FILE: that operator's DATA_DIR/pools/<composite key>/coordinator-token.txt of this pool (printed by its \`pool join\`); once per participant", collect, [] as string[])
       .addOption(new Option("--deadline-ms <ms>", "how long to wait for M valid partial signatures").default(String(DEFAULT_DEADLINE_MS)))
       .addOption(new Option("--cache-size <n>", "recovered signatures kept for identical retries").default(String(DEFAULT_CACHE_SIZE)))
       .addOption(
-        new Option("--beacon-node <url>", "pre-sign the exit (and destroy the whole key) as soon as this beacon node reports the validator active").env(
-          "BULWARK_BEACON_NODE",
-        ),
+        new Option(
+          "--beacon-node <url>",
+          "pre-sign the exit (and destroy the whole key) once the beacon node reports the validator active in its finalized state; repeat for several, which must all agree (BULWARK_BEACON_NODE: comma-separated)",
+        )
+          .env("BULWARK_BEACON_NODE")
+          .argParser(collectUrls)
+          .default([] as string[]),
       )
       .addOption(new Option("--presign-poll-ms <ms>", "how often to ask the beacon node while the whole key is held").default("60000"))
       .addOption(
         new Option("--sealing-passphrase-file <file>", `passphrase of the sealed whole key, for --beacon-node (or set ${SEALING_ENV})`).env(
           "BULWARK_SEALING_PASSPHRASE_FILE",
-        ),
-      )
-      .addOption(
-        new Option("--http-host-allowlist <hosts>", `comma-separated Host header values accepted, or * (default: ${DEFAULT_HOST_ALLOW_LIST.join(",")} and the listen address)`).env(
-          "BULWARK_HTTP_HOST_ALLOWLIST",
         ),
       ),
     "9000",
@@ -134,12 +148,21 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Repeatable URL flag; the environment variable may hold several, comma-separated. */
+export function collectUrls(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(",").map((url) => url.trim()).filter(Boolean)];
+}
+
 async function runParticipant(options: ParticipantOptions): Promise<void> {
   const common = checkCommon(options);
   const network = networkFromOptions(options);
   const signingThreads =
     options.signingThreads === undefined ? Math.min(4, availableParallelism()) : parseInteger(options.signingThreads, "--signing-threads", 1, 1024);
-  const token = readToken(options.coordinatorTokenFile, "--coordinator-token-file");
+  if (options.coordinatorTokenFile !== undefined) {
+    throw new CliError(
+      `--coordinator-token-file is gone: each joined pool has its own coordinator token now, in ${join(options.dataDir, "pools", "<composite key>", "coordinator-token.txt")} (made by \`bulwark pool join\`, which prints its path). Give each pool's aggregator that pool's file only (--participant-token-file ID=FILE) and start without this flag`,
+    );
+  }
   const logger = pino({ level: options.logLevel, base: { service: "bulwark", role: "participant" } });
 
   let secret: Buffer;
@@ -164,23 +187,55 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
     for (const key of prepared.keys) key.secretKey.fill(0);
     throw err;
   });
+  let tokens: Map<string, string>;
+  const tokenFiles = new Map<string, { path: string; created: boolean }>();
+  try {
+    tokens = new Map(
+      prepared.accounts.map((account) => {
+        tokenFiles.set(account.composite, ensureCoordinatorToken(options.dataDir, account.composite));
+        return [account.composite, readCoordinatorToken(options.dataDir, account.composite)];
+      }),
+    );
+  } catch (err) {
+    for (const key of prepared.keys) key.secretKey.fill(0);
+    releaseLock();
+    await store.close();
+    throw new CliError((err as Error).message);
+  }
   const metrics = new SignerMetrics();
   const core = new SigningCore({ network, store, signingThreads, observer: metrics });
   core.addKeys(prepared.keys);
-  const app = buildParticipantApp({
-    core,
-    network,
-    accounts: prepared.accounts,
-    token,
-    metrics,
-    logger,
-    bodyLimit: common.bodyLimit,
-    ...(common.https !== undefined ? { https: common.https } : {}),
-  });
+  let app;
+  try {
+    app = buildParticipantApp({
+      core,
+      network,
+      accounts: prepared.accounts,
+      tokens,
+      metrics,
+      logger,
+      bodyLimit: common.bodyLimit,
+      hostAllowList: common.hostAllowList,
+      limits: common.limits,
+      ...(common.https !== undefined ? { https: common.https } : {}),
+    });
+  } catch (err) {
+    await core.close();
+    releaseLock();
+    throw new CliError((err as Error).message);
+  }
   for (const account of prepared.accounts) {
+    const tokenFile = tokenFiles.get(account.composite)!;
     logger.info(
-      { composite: account.composite, participantId: account.participantId, threshold: account.threshold, participants: account.participants.length },
-      "pool share loaded",
+      {
+        composite: account.composite,
+        participantId: account.participantId,
+        threshold: account.threshold,
+        participants: account.participants.length,
+        coordinatorTokenFile: tokenFile.path,
+        ...(tokenFile.created ? { tokenCreated: true } : {}),
+      },
+      "pool share loaded; its aggregator must send the token in coordinatorTokenFile",
     );
   }
   await listenUntilSignal(app, { host: options.httpHost, port: common.port, tls: options.tlsKey !== undefined }, logger, async () => {
@@ -227,7 +282,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
 
   let presignSecret: Buffer | undefined;
   const presignPollMs = parseInteger(options.presignPollMs, "--presign-poll-ms", 100, 86_400_000);
-  if (options.beaconNode !== undefined) {
+  if (options.beaconNode.length > 0) {
     try {
       presignSecret = readSealingSecret(options.sealingPassphraseFile !== undefined ? { passphraseFile: options.sealingPassphraseFile } : {});
     } catch (err) {
@@ -254,15 +309,13 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     releaseLock();
     throw new CliError((err as Error).message);
   }
-  const allowList = options.httpHostAllowlist
-    ? options.httpHostAllowlist.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
-    : [...DEFAULT_HOST_ALLOW_LIST, options.httpHost.toLowerCase()];
   const app = buildApp({
     core: aggregator,
     metrics,
     logger,
     bodyLimit: common.bodyLimit,
-    hostAllowList: allowList,
+    hostAllowList: common.hostAllowList,
+    limits: common.limits,
     ...(common.https !== undefined ? { https: common.https } : {}),
   });
   logger.info(
@@ -270,8 +323,8 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     "pool aggregator configured",
   );
   const presigner =
-    options.beaconNode !== undefined && presignSecret !== undefined
-      ? startAutoPresign({ dataDir: options.dataDir, pool, beaconNode: options.beaconNode, sealingSecret: presignSecret, logger, intervalMs: presignPollMs })
+    options.beaconNode.length > 0 && presignSecret !== undefined
+      ? startAutoPresign({ dataDir: options.dataDir, pool, beaconNodes: options.beaconNode, sealingSecret: presignSecret, logger, intervalMs: presignPollMs })
       : undefined;
   await listenUntilSignal(app, { host: options.httpHost, port: common.port, tls: options.tlsKey !== undefined }, logger, async () => {
     presigner?.stop();
@@ -285,6 +338,8 @@ interface Common {
   port: number;
   bodyLimit: number;
   https: HttpsSettings | undefined;
+  hostAllowList: HostAllowList;
+  limits: HttpLimits;
 }
 
 function checkCommon(options: ServerOptions): Common {
@@ -292,6 +347,8 @@ function checkCommon(options: ServerOptions): Common {
     port: parseInteger(options.httpPort, "--http-port", 0, 65535),
     bodyLimit: parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30),
     https: readTlsFiles(options),
+    hostAllowList: readHostAllowList(options),
+    limits: readHttpLimits(options),
   };
 }
 

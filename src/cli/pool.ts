@@ -16,7 +16,8 @@ import { createPool } from "../pool/ceremony.js";
 import { readPoolDefinitionFile } from "../pool/pool-files.js";
 import type { PoolDefinition } from "../pool/definition.js";
 import { PoolError } from "../pool/errors.js";
-import { fetchValidator, submitVoluntaryExit } from "../pool/beacon-client.js";
+import { submitVoluntaryExit } from "../pool/beacon-client.js";
+import { checkValidatorForExit } from "../pool/validator-check.js";
 import { presignExit, submitPresignedExit } from "../pool/exit.js";
 import { combineExitShares, signExitShare } from "../pool/exit-share.js";
 import { joinPool } from "../pool/join.js";
@@ -28,7 +29,7 @@ import { writeFileDurably } from "../pool/durable-file.js";
 import { readSealingSecret, SEALING_ENV, SealedStoreError } from "../keys/sealed-store.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-import { registerPoolServerCommands } from "./pool-servers.js";
+import { collectUrls, registerPoolServerCommands } from "./pool-servers.js";
 
 interface SealingOptions {
   dataDir: string;
@@ -231,6 +232,7 @@ export function registerPoolCommands(program: Command): void {
           );
           say(`  share verified against the commitments and component key ${result.componentPublicKey}; sealed in ${result.sharesFile}`);
           say(`  withdrawal credentials 0x${def.depositData.withdrawal_credentials}, deposit ${def.depositData.amount} gwei`);
+          say(`  coordinator token of this pool: ${result.coordinatorTokenFile} (give it to this pool's aggregator only, as --participant-token-file ${result.participantId}=FILE)`);
         } finally {
           secret.fill(0);
         }
@@ -280,20 +282,30 @@ export function registerPoolCommands(program: Command): void {
     .addOption(dataDirOption())
     .requiredOption("--pool <file>", "the pool definition")
     .option("--validator-index <index>", "the validator's index", integer("--validator-index"))
-    .option("--beacon-node <url>", "learn the validator index from this beacon node (instead of --validator-index)")
+    .option(
+      "--beacon-node <url>",
+      "learn (or, with --validator-index, confirm) the validator index from this beacon node's finalized state; repeat for several, which must all agree",
+      collectUrls,
+      [] as string[],
+    )
     .option("--epoch <epoch>", "exit epoch (default: the network's current epoch by the wall clock)", integer("--epoch"))
     .addOption(networkOverrideOption())
     .addOption(genesisValidatorsRootOption())
     .addOption(sealingOption())
     .action(
-      run(async (options: SealingOptions & PoolFileOptions & { validatorIndex?: number; beaconNode?: string; epoch?: number }) => {
+      run(async (options: SealingOptions & PoolFileOptions & { validatorIndex?: number; beaconNode: string[]; epoch?: number }) => {
         const def = readPool(options);
         let validatorIndex = options.validatorIndex;
-        if (validatorIndex === undefined) {
-          if (options.beaconNode === undefined) throw new CliError("give --validator-index, or --beacon-node to look it up");
-          const validator = await fetchValidator(options.beaconNode, def.compositePublicKey);
+        if (options.beaconNode.length === 0) {
+          if (validatorIndex === undefined) throw new CliError("give --validator-index, or --beacon-node to look it up");
+        } else {
+          const validator = await checkValidatorForExit(options.beaconNode, def.compositePublicKey);
+          if (!validator.ok) throw new CliError(`nothing signed, the whole key is kept: ${validator.reason}`);
+          if (validatorIndex !== undefined && validatorIndex !== validator.index) {
+            throw new CliError(`nothing signed, the whole key is kept: --validator-index ${validatorIndex}, but the beacon nodes say ${def.compositePublicKey} is validator ${validator.index}`);
+          }
           validatorIndex = validator.index;
-          say(`validator ${def.compositePublicKey} has index ${validator.index} (${validator.status})`);
+          say(`validator ${def.compositePublicKey} has index ${validator.index} (${validator.status}, finalized state${options.beaconNode.length > 1 ? `, ${options.beaconNode.length} beacon nodes agree` : ""})`);
         }
         const secret = sealingSecret(options);
         try {

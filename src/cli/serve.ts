@@ -5,19 +5,18 @@ import { applyConfigFile } from "../config/layered-options.js";
 import { resolveNetwork } from "../config/networks.js";
 import { SigningCore } from "../core/signing-core.js";
 import { commitBoostConfigOption, commitBoostPortOption, type CommitBoostServeOptions, startCommitBoost } from "../commit-boost/serve-options.js";
-import { loadKeystores } from "../keys/load-keystores.js";
+import { loadChangedKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
 import { acquireSignerLock } from "../config/signer-lock.js";
 import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
-import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-import { listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
+import { addHttpLimitOptions, hostAllowListOption, type HttpLimitOptions, listenUntilSignal, parseInteger, readHostAllowList, readHttpLimits, readTlsFiles } from "./server-options.js";
 
-interface ServeOptions extends CommitBoostServeOptions {
+interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions {
   config?: string;
   network?: string;
   genesisValidatorsRoot?: string;
@@ -43,7 +42,7 @@ interface ServeOptions extends CommitBoostServeOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const serveCommand = program
     .command("serve")
     .description("run the remote signer (Web3Signer-compatible HTTP API)")
     .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
@@ -58,7 +57,7 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--keystores-password-file <file>", "one password file for every keystore").env("BULWARK_KEYSTORES_PASSWORD_FILE"))
     .addOption(new Option("--http-host <host>", "address to listen on").env("BULWARK_HTTP_HOST").default("127.0.0.1"))
     .addOption(new Option("--http-port <port>", "port to listen on").env("BULWARK_HTTP_PORT").default("9000"))
-    .addOption(new Option("--http-host-allowlist <hosts>", `comma-separated Host header values accepted, or * (default: ${DEFAULT_HOST_ALLOW_LIST.join(",")} and the listen address)`).env("BULWARK_HTTP_HOST_ALLOWLIST"))
+    .addOption(hostAllowListOption())
     .addOption(new Option("--http-body-limit <bytes>", "largest request body accepted").env("BULWARK_HTTP_BODY_LIMIT").default("1048576"))
     .addOption(new Option("--tls-key <file>", "serve HTTPS with this private key (PEM)").env("BULWARK_TLS_KEY"))
     .addOption(new Option("--tls-cert <file>", "certificate chain for --tls-key (PEM)").env("BULWARK_TLS_CERT"))
@@ -66,10 +65,12 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--signing-threads <n>", "BLS signing threads (default: one per core)").env("BULWARK_SIGNING_THREADS"))
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
     .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
-    .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
+    .addOption(new Option("--keymanager-token-file <file>", "bearer token file of the keymanager API and POST /reload (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
     .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
     .addOption(commitBoostPortOption())
-    .addOption(commitBoostConfigOption())
+    .addOption(commitBoostConfigOption());
+  addHttpLimitOptions(serveCommand);
+  serveCommand
     .action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
@@ -87,6 +88,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const https = readTlsFiles(options);
   const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
   const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
+  const limits = readHttpLimits(options);
   const signingThreads = options.signingThreads === undefined ? availableParallelism() : parseInteger(options.signingThreads, "--signing-threads", 1, 1024);
 
   const logger = pino({ level: options.logLevel, base: { service: "bulwark" } });
@@ -156,22 +158,27 @@ async function serve(options: ServeOptions): Promise<void> {
     const files = await loadFromKeystores();
     return { added: sealed.added + files.added, removed: sealed.removed + files.removed };
   };
+  /** Keystores loaded from --keystores, by path; a reload decrypts only files that changed. */
+  const keystoreFiles = new Map<string, { fingerprint: string; pubkey: string }>();
   const loadFromKeystores = async (): Promise<{ added: number; removed: number }> => {
     if (options.keystores === undefined) return { added: 0, removed: 0 };
-    const loaded = await loadKeystores({
+    const loaded = await loadChangedKeystores({
       keystoresDir: options.keystores,
       ...(options.keystoresPasswords !== undefined ? { passwordsDir: options.keystoresPasswords } : {}),
       ...(options.keystoresPasswordFile !== undefined ? { passwordFile: options.keystoresPasswordFile } : {}),
       logger,
+      previous: keystoreFiles,
     });
-    const present = new Set(loaded.map((key) => key.pubkey));
+    const present = new Set([...loaded.fresh, ...loaded.unchanged].map((key) => key.pubkey));
     const removed = [...keystoreKeys].filter((pubkey) => !present.has(pubkey));
     await core.removeKeys(removed);
     for (const pubkey of removed) keystoreKeys.delete(pubkey);
-    const fresh = loaded.filter((key) => !keystoreKeys.has(key.pubkey));
+    const fresh = loaded.fresh.filter((key) => !keystoreKeys.has(key.pubkey));
     core.addKeys(fresh);
     for (const key of fresh) keystoreKeys.add(key.pubkey);
-    for (const key of loaded) key.secretKey.fill(0);
+    for (const key of loaded.fresh) key.secretKey.fill(0);
+    keystoreFiles.clear();
+    for (const key of [...loaded.fresh, ...loaded.unchanged]) keystoreFiles.set(key.path, { fingerprint: key.fingerprint, pubkey: key.pubkey });
     return { added: fresh.length, removed: removed.length };
   };
 
@@ -193,28 +200,31 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError((err as Error).message);
   }
 
-  let keymanager: { token: string } | undefined;
-  if (options.keymanager) {
-    try {
-      const token = loadOrCreateApiToken(options.dataDir, options.keymanagerTokenFile);
-      logger.info({ tokenFile: token.path, created: token.created }, "keymanager API enabled: send Authorization: Bearer <token from this file>");
-      keymanager = { token: token.token };
-    } catch (err) {
-      await core.close();
-      throw new CliError((err as Error).message);
-    }
+  // The API token guards POST /reload too, so it exists whether or not the keymanager API is on.
+  let apiToken: ReturnType<typeof loadOrCreateApiToken>;
+  try {
+    apiToken = loadOrCreateApiToken(options.dataDir, options.keymanagerTokenFile);
+  } catch (err) {
+    await core.close();
+    throw new CliError((err as Error).message);
   }
+  logger.info(
+    { tokenFile: apiToken.path, created: apiToken.created },
+    options.keymanager
+      ? "keymanager API enabled, and POST /reload: send Authorization: Bearer <token from this file>"
+      : "POST /reload needs Authorization: Bearer <token from this file>",
+  );
+  const keymanager = options.keymanager ? { token: apiToken.token } : undefined;
 
-  const allowList = options.httpHostAllowlist
-    ? options.httpHostAllowlist.split(",").map((host) => host.trim().toLowerCase()).filter(Boolean)
-    : [...DEFAULT_HOST_ALLOW_LIST, options.httpHost.toLowerCase()];
+  const allowList = readHostAllowList(options);
   const app = buildApp({
     core,
     metrics,
     logger,
     bodyLimit,
     hostAllowList: allowList,
-    reload: reloadAll,
+    reload: { run: reloadAll, token: apiToken.token },
+    limits,
     ...(https !== undefined ? { https } : {}),
     ...(keymanager !== undefined ? { keymanager } : {}),
   });

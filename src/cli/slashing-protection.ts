@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -11,6 +11,7 @@ import { redactDatabaseUrl } from "../protection/postgres-store.js";
 import { SQLITE_FILE_NAME } from "../protection/sqlite-store.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { createProgress } from "../util/progress.js";
+import { writeChunksAtomically } from "../util/atomic-file.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 
@@ -257,18 +258,11 @@ async function writeChunks(stream: NodeJS.WritableStream, chunks: AsyncIterable<
   }
 }
 
-/** Writes next to the target and renames, so a failed export never leaves a truncated file. */
+/** Writes next to the target and renames (src/util/atomic-file.ts), so a failed export never leaves a truncated file. */
 async function writeFileAtomically(file: string, chunks: AsyncIterable<string>): Promise<void> {
-  const temporary = `${file}.partial-${process.pid}`;
-  const stream = createWriteStream(temporary, { mode: 0o600 });
   try {
-    await writeChunks(stream, chunks);
-    stream.end();
-    await once(stream, "finish");
-    renameSync(temporary, file);
+    await writeChunksAtomically(file, chunks, { mode: 0o600 });
   } catch (err) {
-    stream.destroy();
-    rmSync(temporary, { force: true });
     throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
   }
 }

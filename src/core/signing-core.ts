@@ -24,6 +24,7 @@ import {
   WrongNetworkError,
 } from "../eth/index.js";
 import { isHex } from "../protection/hex.js";
+import { checkBatchIdentifiers } from "./batch-identifiers.js";
 import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
 import { describeRefusal } from "../protection/rules.js";
 import { GenesisMismatchError, type ProtectionStore } from "../protection/store.js";
@@ -275,12 +276,9 @@ export class SigningCore implements SigningCoreApi {
     if (typeof type !== "string" || !BATCH_TYPES.has(type.toUpperCase())) {
       return fail("bad-request", `type: batch signing supports ${[...BATCH_TYPES].join(", ")}; got ${JSON.stringify(type)}`);
     }
-    const keys = pubkeys.map((pubkey) => pubkey.toLowerCase());
-    const invalid = keys.find((key) => !isHex(key, 48));
-    if (invalid !== undefined) return fail("bad-request", `identifiers: ${invalid} is not a 48-byte hex public key`);
-    const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
-    if (duplicate !== undefined) return fail("bad-request", `identifiers: ${duplicate} appears more than once`);
-    if (keys.length === 0) return fail("bad-request", "identifiers: at least one public key is required");
+    const checked = checkBatchIdentifiers(pubkeys, this.keys.size);
+    if (!checked.ok) return fail("bad-request", checked.message);
+    const { keys } = checked;
 
     const prepared = this.prepare(body);
     if (!prepared.ok) return prepared;

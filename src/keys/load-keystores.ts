@@ -3,6 +3,7 @@
  * a signer that starts with some of its keys missing looks healthy while validators miss duties,
  * so any failure rejects the whole load and names every failed file.
  */
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { createProgress } from "../util/progress.js";
 import { decryptAll, type DecryptJob } from "./decrypt-pool.js";
@@ -16,6 +17,15 @@ export interface LoadedKey {
   secretKey: Uint8Array;
   /** Absolute path of the keystore file. */
   path: string;
+  /** SHA-256 over the keystore's content and its password: what a reload compares (see keystoreFingerprint). */
+  fingerprint: string;
+}
+
+/** A keystore that a reload found unchanged, so it was not decrypted again. */
+export interface UnchangedKey {
+  pubkey: string;
+  path: string;
+  fingerprint: string;
 }
 
 /** The subset of a pino logger used here. */
@@ -36,6 +46,21 @@ export interface LoadKeystoresOptions {
   logger?: KeyLoadLogger;
   /** Forces the progress bar on or off; by default it draws only on a TTY outside CI. */
   progress?: boolean;
+  /**
+   * Keystores already decrypted, by path: a file whose fingerprint is unchanged is not decrypted
+   * again (scrypt costs about a second and tens of MiB per keystore).
+   */
+  previous?: ReadonlyMap<string, { fingerprint: string; pubkey: string }>;
+}
+
+/**
+ * What decides whether a keystore must be decrypted again: a hash of its parsed content (every
+ * field that affects the secret or the public key) and of its password. Content, not size and
+ * mtime: `cp -p` keeps the mtime and two keystores can have the same size; the file is read and
+ * parsed anyway to find the keystores, so hashing it costs microseconds.
+ */
+export function keystoreFingerprint(keystore: unknown, password: string): string {
+  return createHash("sha256").update(JSON.stringify(keystore)).update("\0").update(password).digest("hex");
 }
 
 /**
@@ -44,6 +69,14 @@ export interface LoadKeystoresOptions {
  * `KeystoreLoadError` listing every file that failed.
  */
 export async function loadKeystores(options: LoadKeystoresOptions): Promise<LoadedKey[]> {
+  return (await loadChangedKeystores(options)).fresh;
+}
+
+/**
+ * As loadKeystores, but keystores whose fingerprint matches `options.previous` are returned in
+ * `unchanged` without being decrypted; `fresh` holds the ones decrypted now.
+ */
+export async function loadChangedKeystores(options: LoadKeystoresOptions): Promise<{ fresh: LoadedKey[]; unchanged: UnchangedKey[] }> {
   const source = passwordSource(options);
   const started = Date.now();
   const discovery = await discoverKeystores(options.keystoresDir);
@@ -53,8 +86,9 @@ export async function loadKeystores(options: LoadKeystoresOptions): Promise<Load
 
   const failures: KeystoreFileError[] = [...discovery.failures];
   const passwords = await resolvePasswords(discovery.keystores.map((k) => k.path), source);
-  const pending: KeystoreFile[] = [];
+  const pending: Array<KeystoreFile & { fingerprint: string }> = [];
   const jobs: DecryptJob[] = [];
+  const unchanged: UnchangedKey[] = [];
   discovery.keystores.forEach((file, i) => {
     const result = passwords[i];
     if (result === undefined) return;
@@ -62,7 +96,13 @@ export async function loadKeystores(options: LoadKeystoresOptions): Promise<Load
       failures.push(result.error);
       return;
     }
-    pending.push(file);
+    const fingerprint = keystoreFingerprint(file.keystore, result.password);
+    const known = options.previous?.get(file.path);
+    if (known !== undefined && known.fingerprint === fingerprint) {
+      unchanged.push({ pubkey: known.pubkey, path: file.path, fingerprint });
+      return;
+    }
+    pending.push({ ...file, fingerprint });
     jobs.push({ keystore: file.keystore, password: result.password });
   });
 
@@ -75,9 +115,9 @@ export async function loadKeystores(options: LoadKeystoresOptions): Promise<Load
   progress.done();
 
   const keys: LoadedKey[] = [];
-  const byPubkey = new Map<string, string>();
+  const byPubkey = new Map<string, string>(unchanged.map((key) => [key.pubkey, key.path]));
   outcomes.forEach((outcome, i) => {
-    const path = (pending[i] as KeystoreFile).path;
+    const { path, fingerprint } = pending[i]!;
     if (!outcome.ok) {
       failures.push(new KeystoreFileError(path, outcome.code, outcome.reason));
       return;
@@ -89,7 +129,7 @@ export async function loadKeystores(options: LoadKeystoresOptions): Promise<Load
       return;
     }
     byPubkey.set(outcome.pubkey, path);
-    keys.push({ pubkey: outcome.pubkey, secretKey: outcome.secretKey, path });
+    keys.push({ pubkey: outcome.pubkey, secretKey: outcome.secretKey, path, fingerprint });
   });
 
   const attempted = discovery.keystores.length + discovery.failures.length;
@@ -99,10 +139,10 @@ export async function loadKeystores(options: LoadKeystoresOptions): Promise<Load
     throw new KeystoreLoadError(failures, attempted);
   }
   options.logger?.info(
-    { dir: options.keystoresDir, keys: keys.length, skipped: discovery.skipped.length, ms: Date.now() - started },
+    { dir: options.keystoresDir, keys: keys.length + unchanged.length, decrypted: keys.length, unchanged: unchanged.length, skipped: discovery.skipped.length, ms: Date.now() - started },
     "loaded keystores",
   );
-  return keys;
+  return { fresh: keys, unchanged };
 }
 
 function passwordSource(options: LoadKeystoresOptions): PasswordSource {

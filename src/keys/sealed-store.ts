@@ -9,9 +9,10 @@
  * and serialised across processes with a lock file.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { FileLockTimeoutError, withFileLock } from "../util/file-lock.js";
+import { writeFileAtomically } from "../util/atomic-file.js";
 import { promisify } from "node:util";
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -277,19 +278,5 @@ async function lockedStore<T>(path: string, action: () => Promise<T>): Promise<T
 }
 
 function writeDurably(path: string, text: string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const dir = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  writeFileAtomically(path, text, { mode: 0o600 });
 }

@@ -24,6 +24,7 @@ import { componentPublicKey, initThreshold, recoverSignature, ThresholdError } f
 import type { Network } from "../config/networks.js";
 import type { BatchOutcome, CoreHealth, SignError, SigningService, SignOutcome } from "../core/api.js";
 import { BATCH_TYPES } from "../core/signing-core.js";
+import { checkBatchIdentifiers } from "../core/batch-identifiers.js";
 import {
   BadRequestError,
   computeSigningRoot,
@@ -37,6 +38,7 @@ import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
 import type { ProtectionRequest } from "../protection/types.js";
 import type { PoolDefinition } from "./definition.js";
+import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
 import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
 
 export const DEFAULT_DEADLINE_MS = 2000;
@@ -84,6 +86,8 @@ export interface AggregatorStats {
   cacheHits: number;
   /** Requests that joined an identical request's fan-out already under way. */
   joined: number;
+  /** Rounds of /healthcheck probes sent to the participants. */
+  probes: number;
 }
 
 type Failure = { ok: false; error: SignError };
@@ -102,7 +106,7 @@ interface Job {
 export class PoolAggregator implements SigningService {
   readonly composite: string;
   readonly threshold: number;
-  readonly stats: AggregatorStats = { fanouts: 0, cacheHits: 0, joined: 0 };
+  readonly stats: AggregatorStats = { fanouts: 0, cacheHits: 0, joined: 0, probes: 0 };
   private readonly compositeKey: PublicKey;
   private readonly targets: FanoutTarget[];
   private readonly network: Network;
@@ -232,10 +236,9 @@ export class PoolAggregator implements SigningService {
     if (typeof type !== "string" || !BATCH_TYPES.has(type.toUpperCase())) {
       return fail("bad-request", `type: batch signing supports ${[...BATCH_TYPES].join(", ")}; got ${JSON.stringify(type)}`);
     }
-    const keys = pubkeys.map((pubkey) => pubkey.toLowerCase());
-    if (keys.length === 0) return fail("bad-request", "identifiers: at least one public key is required");
-    const duplicate = keys.find((key, i) => keys.indexOf(key) !== i);
-    if (duplicate !== undefined) return fail("bad-request", `identifiers: ${duplicate} appears more than once`);
+    const checked = checkBatchIdentifiers(pubkeys, 1);
+    if (!checked.ok) return fail("bad-request", checked.message);
+    const { keys } = checked;
     const prepared = this.prepare(body);
     if (!prepared.ok) return prepared;
     const results = await Promise.all(keys.map((key) => this.sign(key, body)));
@@ -248,9 +251,25 @@ export class PoolAggregator implements SigningService {
    */
   async health(): Promise<CoreHealth> {
     const protection = await this.store.health();
+    const probes = await this.probeParticipants();
+    const problems = probes.filter((p): p is string => p !== undefined);
+    const up = this.targets.length - problems.length;
+    const signingOk = up >= this.threshold;
+    const signing =
+      problems.length === 0
+        ? { ok: true }
+        : { ok: signingOk, error: `${up} of ${this.targets.length} participants ready (${this.threshold} needed): ${problems.join("; ")}` };
+    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing };
+  }
+
+  /** One probe of every participant, at most every PROBE_INTERVAL_MS (see probe-cache.ts). */
+  private readonly probeParticipants = atMostEvery(PROBE_INTERVAL_MS, () => this.probeAll());
+
+  private async probeAll(): Promise<Array<string | undefined>> {
     const timeoutMs = Math.min(this.deadlineMs, 2000);
     const doFetch = this.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
-    const probes = await Promise.all(
+    this.stats.probes++;
+    return Promise.all(
       this.targets.map(async (target): Promise<string | undefined> => {
         try {
           const response = await doFetch(`${target.endpoint}/api/v1/eth2/distributed/accounts/${this.composite}`, {
@@ -270,14 +289,6 @@ export class PoolAggregator implements SigningService {
         }
       }),
     );
-    const problems = probes.filter((p): p is string => p !== undefined);
-    const up = this.targets.length - problems.length;
-    const signingOk = up >= this.threshold;
-    const signing =
-      problems.length === 0
-        ? { ok: true }
-        : { ok: signingOk, error: `${up} of ${this.targets.length} participants ready (${this.threshold} needed): ${problems.join("; ")}` };
-    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing };
   }
 
   async close(): Promise<void> {

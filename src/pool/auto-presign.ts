@@ -1,11 +1,12 @@
 /**
  * The aggregator pre-signs the exit by itself: while it still holds the whole key, it asks the
- * beacon node for the validator; once the validator is active (so it has an index and an exit is
- * valid), it signs, verifies and stores the exit and destroys the whole key (see exit.ts). Failures
- * are logged and retried at the next poll; the whole key is never destroyed without a stored exit.
+ * beacon nodes for the validator; once they all agree, from their finalized state, that the
+ * composite key is active (validator-check.ts), it signs, verifies and stores the exit and destroys
+ * the whole key (see exit.ts). Failures and doubts are logged with their reason and retried at the
+ * next poll; the whole key is never destroyed without a stored exit or on a doubtful answer.
  */
 import type { Logger } from "pino";
-import { fetchValidator } from "./beacon-client.js";
+import { checkValidatorForExit } from "./validator-check.js";
 import type { PoolDefinition } from "./definition.js";
 import { presignExit } from "./exit.js";
 import { wholeKeyState } from "./whole-key.js";
@@ -13,7 +14,8 @@ import { wholeKeyState } from "./whole-key.js";
 export interface AutoPresignOptions {
   dataDir: string;
   pool: PoolDefinition;
-  beaconNode: string;
+  /** Every one must answer and agree (see validator-check.ts). */
+  beaconNodes: readonly string[];
   sealingSecret: Uint8Array;
   logger: Logger;
   intervalMs: number;
@@ -33,15 +35,10 @@ export function startAutoPresign(options: AutoPresignOptions): { stop: () => voi
       logger.info({ composite }, "no whole key held for this pool: nothing to pre-sign");
       return true;
     }
-    let validator: { index: number; status: string };
-    try {
-      validator = await fetchValidator(options.beaconNode, composite);
-    } catch (err) {
-      logger.info({ composite, reason: (err as Error).message }, "validator not known to the beacon node yet; will ask again");
-      return false;
-    }
-    if (!validator.status.startsWith("active")) {
-      logger.info({ composite, index: validator.index, status: validator.status }, "validator not active yet; will ask again");
+    const validator = await checkValidatorForExit(options.beaconNodes, composite);
+    if (!validator.ok) {
+      if (validator.kind === "unknown") logger.info({ composite, reason: validator.reason }, "validator not known to the beacon node yet; will ask again");
+      else logger.warn({ composite, reason: validator.reason }, "the beacon nodes' answer is in doubt: keeping the whole key, nothing pre-signed; will ask again");
       return false;
     }
     const result = await presignExit({ dataDir: options.dataDir, sealingSecret: options.sealingSecret, pool, validatorIndex: validator.index });

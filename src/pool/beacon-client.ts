@@ -61,18 +61,44 @@ export async function submitVoluntaryExit(beaconNode: string, signedExit: Signed
   return answer;
 }
 
-/** GET /eth/v1/beacon/states/head/validators/{pubkey}: the validator's index and status. */
-export async function fetchValidator(beaconNode: string, pubkey: string): Promise<{ index: number; status: string }> {
-  const url = `${baseUrl(beaconNode)}/eth/v1/beacon/states/head/validators/${pubkey}`;
+/** What one beacon node says about a validator, unchecked (see validator-check.ts for the checks). */
+export interface ValidatorAnswer {
+  /** The validator index, when the answer has a well-formed one. */
+  index?: number;
+  status: string;
+  /** data.validator.pubkey as answered (lower case), when present. */
+  pubkey?: string;
+  /** The response's `finalized` flag: true only when the state it was read from is finalized. */
+  finalized: boolean;
+  /** The response's `execution_optimistic` flag. */
+  optimistic: boolean;
+}
+
+/**
+ * GET /eth/v1/beacon/states/finalized/validators/{pubkey}: the validator as of the finalized state.
+ * PoolError("beacon-node") when the node cannot be reached, does not know the validator (404) or
+ * answers something that is not a validator document.
+ */
+export async function fetchValidator(beaconNode: string, pubkey: string): Promise<ValidatorAnswer> {
+  const url = `${baseUrl(beaconNode)}/eth/v1/beacon/states/finalized/validators/${pubkey}`;
   const answer = await call(url, { headers: { accept: "application/json" } });
   if (answer.status === 404) {
-    throw new PoolError("beacon-node", `the beacon node does not know validator ${pubkey} yet (not deposited or not yet processed); give --validator-index once it has one`);
+    throw new PoolError("beacon-node", `the beacon node ${beaconNode} does not know validator ${pubkey} yet in its finalized state (not deposited, or not yet finalized); give --validator-index once it has one`);
   }
-  if (answer.status !== 200) throw new PoolError("beacon-node", `the beacon node answered HTTP ${answer.status} for validator ${pubkey}: ${messageOf(answer.body)}`);
-  const json = JSON.parse(answer.body) as { data?: { index?: unknown; status?: unknown } };
+  if (answer.status !== 200) throw new PoolError("beacon-node", `the beacon node ${beaconNode} answered HTTP ${answer.status} for validator ${pubkey}: ${messageOf(answer.body)}`);
+  let json: { finalized?: unknown; execution_optimistic?: unknown; data?: { index?: unknown; status?: unknown; validator?: { pubkey?: unknown } } };
+  try {
+    json = JSON.parse(answer.body) as typeof json;
+  } catch {
+    throw new PoolError("beacon-node", `the beacon node ${beaconNode} answered for validator ${pubkey} with something that is not JSON`);
+  }
   const index = json.data?.index;
-  if (typeof index !== "string" || !/^[0-9]+$/.test(index) || !Number.isSafeInteger(Number(index))) {
-    throw new PoolError("beacon-node", `the beacon node's answer for validator ${pubkey} has no index`);
-  }
-  return { index: Number(index), status: String(json.data?.status ?? "unknown") };
+  const answeredKey = json.data?.validator?.pubkey;
+  return {
+    ...(typeof index === "string" && /^[0-9]+$/.test(index) && Number.isSafeInteger(Number(index)) ? { index: Number(index) } : {}),
+    status: typeof json.data?.status === "string" ? json.data.status : "unknown",
+    ...(typeof answeredKey === "string" ? { pubkey: answeredKey.toLowerCase() } : {}),
+    finalized: json.finalized === true,
+    optimistic: json.execution_optimistic === true,
+  };
 }

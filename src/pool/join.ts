@@ -15,6 +15,7 @@ import { initThreshold, secretKeyToPublicKey, verifyShare } from "../bls/thresho
 import type { Network } from "../config/networks.js";
 import type { PoolDefinition } from "./definition.js";
 import { PoolError } from "./errors.js";
+import { ensureCoordinatorToken } from "./coordinator-token.js";
 import { openOperatorIdentity, openShareStore, sharePublicKey } from "./operator-store.js";
 import { readPoolDefinitionFile, savePoolDefinitionCopy } from "./pool-files.js";
 import { poolNetwork, type NetworkChoice } from "./pool-network.js";
@@ -48,6 +49,8 @@ export interface JoinPoolResult {
   sharesFile: string;
   /** DATA_DIR/pools/<composite>.json */
   definitionCopy: string;
+  /** DATA_DIR/pools/<composite>/coordinator-token.txt: give it to this pool's aggregator only. */
+  coordinatorTokenFile: string;
   /** True when this very share was already held (nothing changed). */
   alreadyJoined: boolean;
   /** Warnings for the operator (e.g. a minority threshold). */
@@ -126,6 +129,7 @@ export async function joinPool(options: JoinPoolOptions): Promise<JoinPoolResult
     // The definition first: a share is never stored without the pool it belongs to.
     const definitionCopy = savePoolDefinitionCopy(dataDir, pool);
     if (!alreadyJoined) await store.add([{ pubkey: pool.compositePublicKey, secretKey: share }]);
+    const token = ensureCoordinatorToken(dataDir, pool.compositePublicKey);
     return {
       pool,
       network,
@@ -133,6 +137,7 @@ export async function joinPool(options: JoinPoolOptions): Promise<JoinPoolResult
       componentPublicKey: participant.componentPublicKey,
       sharesFile: store.path,
       definitionCopy,
+      coordinatorTokenFile: token.path,
       alreadyJoined,
       warnings,
     };

@@ -17,11 +17,15 @@
  * network, checks and durably records the participant's own slashing protection for the composite
  * key, and only then signs with the share. Statuses are the signing API's: 400 malformed or root
  * mismatch, 404 unknown composite key, 412 slashing refusal or another network, 500 internal; 401
- * without the coordinator's bearer token (compared in constant time).
+ * without a coordinator's bearer token (compared in constant time).
+ *
+ * Isolation: each pool has its own coordinator token. A token lists only its own pool's account and
+ * signs only for it: another pool's composite key is a 404, as if this participant did not hold it,
+ * so one pool's aggregator can neither learn of nor obtain partials for another pool.
  */
 import { SecretKey } from "@chainsafe/blst";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { createHttpServer, healthDocument, type HttpsSettings, OUTCOME_LABEL } from "../server/http-server.js";
+import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings, OUTCOME_LABEL } from "../server/http-server.js";
 import type { Logger } from "pino";
 import type { Network } from "../config/networks.js";
 import type { SignErrorCode, SigningService } from "../core/api.js";
@@ -36,6 +40,7 @@ import {
   WrongNetworkError,
 } from "../eth/index.js";
 import { bearerTokenMatches } from "../server/api-token.js";
+import { DEFAULT_HOST_ALLOW_LIST, enforceHostAllowList, type HostAllowList } from "../server/host-allow-list.js";
 import type { SignerMetrics } from "../server/metrics.js";
 import { STATUS_OF } from "../server/status.js";
 import type { PoolDefinition } from "./definition.js";
@@ -110,8 +115,14 @@ export interface ParticipantAppOptions {
   core: SigningService;
   network: Network;
   accounts: readonly ParticipantAccount[];
-  /** The coordinator's bearer token. */
-  token: string;
+  /**
+   * Each pool's coordinator token, by composite key (DATA_DIR/pools/<composite>/coordinator-token.txt):
+   * a token lists and signs for its own pool only. Every account needs one; no two pools may share one.
+   */
+  tokens: ReadonlyMap<string, string>;
+  /** Host header values accepted on every route (see src/server/host-allow-list.ts); default loopback. */
+  hostAllowList?: HostAllowList;
+  limits?: HttpLimits;
   metrics: SignerMetrics;
   logger: Logger;
   bodyLimit?: number;
@@ -134,11 +145,14 @@ export function accountJson(account: ParticipantAccount): Record<string, unknown
 export function buildParticipantApp(options: ParticipantAppOptions): FastifyInstance {
   const { core, metrics, logger } = options;
   const accounts = new Map(options.accounts.map((a) => [a.composite.toLowerCase(), a]));
+  const tokens = poolTokens(accounts, options.tokens);
   const app = createHttpServer({
     logger,
     bodyLimit: options.bodyLimit ?? 1_048_576,
     ...(options.https ? { https: options.https } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
+  enforceHostAllowList(app, options.hostAllowList ?? DEFAULT_HOST_ALLOW_LIST);
 
 
   app.get("/healthcheck", async (_request, reply) => {
@@ -152,17 +166,26 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
   });
 
   app.register(async (scope) => {
+    /** The pool whose coordinator sent this request, found from its token. */
+    const poolOf = new WeakMap<object, ParticipantAccount>();
     scope.addHook("onRequest", async (request, reply) => {
-      if (!bearerTokenMatches(request.headers.authorization, options.token)) {
-        logger.warn({ url: request.url, remote: request.ip }, "distributed API request without the coordinator's token refused");
-        return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: "missing or wrong bearer token (the coordinator token)" });
+      const account = tokens.find(({ token }) => bearerTokenMatches(request.headers.authorization, token))?.account;
+      if (account === undefined) {
+        logger.warn({ url: request.url, remote: request.ip }, "distributed API request without a pool's coordinator token refused");
+        return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: "missing or wrong bearer token (the pool's coordinator token)" });
       }
+      poolOf.set(request, account);
     });
+    /** The account named in the path, if it is the token's own pool; another pool is not even said to exist. */
+    const ownAccount = (request: object, identifier: string): ParticipantAccount | undefined => {
+      const account = poolOf.get(request);
+      return account !== undefined && account.composite === identifier.toLowerCase() ? account : undefined;
+    };
 
-    scope.get("/api/v1/eth2/distributed/accounts", async () => [...accounts.values()].map(accountJson));
+    scope.get("/api/v1/eth2/distributed/accounts", async (request) => [accountJson(poolOf.get(request)!)]);
 
     scope.get<{ Params: { identifier: string } }>("/api/v1/eth2/distributed/accounts/:identifier", async (request, reply) => {
-      const account = accounts.get(request.params.identifier.toLowerCase());
+      const account = ownAccount(request, request.params.identifier);
       if (account === undefined) return sendError(reply, "unknown-key", `no distributed account for ${request.params.identifier}`);
       return accountJson(account);
     });
@@ -174,8 +197,11 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
         metrics.requests.inc({ type, outcome });
         metrics.latency.observe({ type }, (performance.now() - started) / 1000);
       };
-      const account = accounts.get(request.params.identifier.toLowerCase());
+      const account = ownAccount(request, request.params.identifier);
       if (account === undefined) {
+        if (accounts.has(request.params.identifier.toLowerCase())) {
+          logger.warn({ composite: request.params.identifier, remote: request.ip }, "another pool's coordinator asked to sign for this pool: refused");
+        }
         done(OUTCOME_LABEL["unknown-key"]);
         return sendError(reply, "unknown-key", `no distributed account for ${request.params.identifier}`);
       }
@@ -214,6 +240,25 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
   });
 
   return app;
+}
+
+/** Pairs each account with its token; refuses a missing, short or shared token. */
+function poolTokens(accounts: ReadonlyMap<string, ParticipantAccount>, tokens: ReadonlyMap<string, string>): Array<{ account: ParticipantAccount; token: string }> {
+  const byToken = new Map<string, string>();
+  const pairs: Array<{ account: ParticipantAccount; token: string }> = [];
+  const lower = new Map([...tokens].map(([composite, token]) => [composite.toLowerCase(), token]));
+  for (const account of accounts.values()) {
+    const token = lower.get(account.composite);
+    if (token === undefined) throw new ParticipantError(`pool ${account.composite} has no coordinator token`);
+    if (token.length < 16) throw new ParticipantError(`the coordinator token of pool ${account.composite} is shorter than 16 characters`);
+    const other = byToken.get(token);
+    if (other !== undefined) {
+      throw new ParticipantError(`pools ${other} and ${account.composite} have the same coordinator token: each pool needs its own, or one pool's aggregator could sign for the other`);
+    }
+    byToken.set(token, account.composite);
+    pairs.push({ account, token });
+  }
+  return pairs;
 }
 
 function requestType(body: unknown): string {

@@ -3,12 +3,13 @@
  * It never touches a secret key: every decision is the signing core's.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { createHttpServer, healthDocument, type HttpsSettings, OUTCOME_LABEL } from "./http-server.js";
+import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings, OUTCOME_LABEL } from "./http-server.js";
 import type { Logger } from "pino";
 import type { SignError, SigningService } from "../core/api.js";
 import type { SigningCore } from "../core/signing-core.js";
 import { requestTypeLabel } from "../eth/index.js";
-import { hostAllowed, type HostAllowList } from "./host-allow-list.js";
+import { enforceHostAllowList, type HostAllowList } from "./host-allow-list.js";
+import { registerReloadRoute, type ReloadResult } from "./reload-route.js";
 import { registerKeymanagerRoutes } from "./keymanager.js";
 import type { SignerMetrics } from "./metrics.js";
 import { STATUS_OF } from "./status.js";
@@ -19,9 +20,11 @@ interface CommonAppOptions {
   /** Largest accepted request body in bytes; larger gets 413. */
   bodyLimit: number;
   hostAllowList: HostAllowList;
-  /** Re-reads key sources; absent when the signer has nothing to reload. */
-  reload?: () => Promise<{ added: number; removed: number }>;
+  /** POST /reload: re-reads key sources, behind the API bearer token; absent when there is nothing to reload. */
+  reload?: { run: () => Promise<ReloadResult>; token: string };
   https?: HttpsSettings;
+  /** Slow-client limits (timeouts, connection cap); defaults when absent. */
+  limits?: HttpLimits;
 }
 
 /**
@@ -44,13 +47,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logger: options.logger,
     bodyLimit: options.bodyLimit,
     ...(options.https ? { https: options.https } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
 
-  app.addHook("onRequest", async (request, reply) => {
-    if (!hostAllowed(options.hostAllowList, request.headers.host)) {
-      return reply.code(403).send({ statusCode: 403, error: "Forbidden", message: `host ${request.headers.host ?? "(none)"} is not in the allow-list` });
-    }
-  });
+  enforceHostAllowList(app, options.hostAllowList);
 
 
   app.get("/healthcheck", async (_request, reply) => {
@@ -104,16 +104,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
 
   if (options.reload) {
-    const reload = options.reload;
-    app.post("/reload", async (_request, reply) => {
-      try {
-        const result = await reload();
-        metrics.keysLoaded.set((await core.listKeys()).length);
-        return reply.send(result);
-      } catch (err) {
-        options.logger.error({ err: (err as Error).message }, "reload failed; keeping the keys already loaded");
-        return reply.code(500).send({ statusCode: 500, error: "Internal Server Error", message: `reload failed, keys unchanged: ${(err as Error).message}` });
-      }
+    registerReloadRoute(app, {
+      ...options.reload,
+      logger: options.logger,
+      afterRun: async () => void metrics.keysLoaded.set((await core.listKeys()).length),
     });
   }
 

@@ -20,6 +20,27 @@ export interface HttpServerOptions {
   /** Largest accepted request body in bytes; larger gets 413. */
   bodyLimit: number;
   https?: HttpsSettings;
+  /** Slow-client limits (DEFAULT_HTTP_LIMITS when absent). */
+  limits?: HttpLimits;
+}
+
+/**
+ * What protects the server from slow or numerous clients: a client that has not sent its headers
+ * within `headersTimeoutMs`, or its whole request within `requestTimeoutMs`, is disconnected (408),
+ * and connections beyond `maxConnections` are closed as they arrive. Validator clients keep a few
+ * connections each and send a request in milliseconds, so the defaults never touch them.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 4096 };
+
+/** Node checks its header and request deadlines on a timer; this keeps the lateness small. */
+function checkingIntervalMs(limits: HttpLimits): number {
+  return Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)));
 }
 
 /** Metric label of each refusal of the signing core. */
@@ -34,14 +55,24 @@ export const OUTCOME_LABEL: Record<SignErrorCode, string> = {
 };
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: checkingIntervalMs(limits),
+  };
   const app = fastify({
     loggerInstance: options.logger,
     // One log line per signature would drown the refusals that matter; routes log those.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
+    // fastify sets server.requestTimeout from its own option after creating the server.
+    requestTimeout: limits.requestTimeoutMs,
+    http: serverOptions,
     ...(options.https
       ? {
           https: {
+            ...serverOptions,
             key: options.https.key,
             cert: options.https.cert,
             ...(options.https.ca ? { ca: options.https.ca } : {}),
@@ -51,6 +82,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         }
       : {}),
   }) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -8,6 +8,8 @@ import { once } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -249,4 +251,9 @@ export function request(url: string, options: HttpOptions = {}): Promise<HttpRes
 export async function getJson(url: string, options: HttpOptions = {}): Promise<{ status: number; json: unknown }> {
   const res = await request(url, options);
   return { status: res.status, json: res.body === "" ? undefined : JSON.parse(res.body) };
+}
+
+/** The Authorization header for POST /reload and the keymanager API of a signer on `dataDir`. */
+export function apiTokenHeader(dataDir: string): Record<string, string> {
+  return { authorization: `Bearer ${readFileSync(join(dataDir, "api-token.txt"), "utf8").trim()}` };
 }

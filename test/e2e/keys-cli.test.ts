@@ -11,7 +11,7 @@ import { after, describe, test } from "node:test";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, hex, keystoreName, type Layout, testKey, type TestKey, writeKeystore } from "../keys/fixtures.js";
 import { writeSealedFile } from "../keys/sealed-store-helpers.js";
-import { type Bulwark, getJson, request, runBulwark, startBulwark } from "./harness.js";
+import { apiTokenHeader, type Bulwark, getJson, request, runBulwark, startBulwark } from "./harness.js";
 import { attestation, network, root, signatureOf, verifies } from "./requests.js";
 
 const MAINNET = network("mainnet");
@@ -253,7 +253,7 @@ describe("bulwark keys import / list / delete and serve on the sealed store (rea
       );
       assert.equal(imported.code, 0, imported.stderr);
       assert.match(imported.stderr, /picks them up on POST \/reload/);
-      const reload = await request(`${server.url}/reload`, { method: "POST" });
+      const reload = await request(`${server.url}/reload`, { method: "POST", headers: apiTokenHeader(dataDir) });
       assert.equal(reload.status, 200, reload.body);
       assert.deepEqual(await publicKeys(server), [key.pubkey.toLowerCase()]);
     },

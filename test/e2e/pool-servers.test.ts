@@ -7,8 +7,7 @@
  * asked directly; one participant stopped: still signs; two stopped: 503, nothing signed.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { PublicKey, Signature, verify } from "@chainsafe/blst";
@@ -67,16 +66,23 @@ describe("pool servers (real processes): create, join, 4 participants, aggregato
     const composite = pool.composite_public_key;
     assert.equal(created.trim(), composite);
     assert.equal(pool.threshold, M);
-    await Promise.all(operators.map((o) => run(["pool", "join", "--data-dir", o.dir, "--pool", poolFile, "--share", join(out, `share-${o.id}.json`)])));
+    const joins = await Promise.all(
+      operators.map((o) => runBulwark(["pool", "join", "--data-dir", o.dir, "--pool", poolFile, "--share", join(out, `share-${o.id}.json`)], { env: ENV, timeoutMs: 60_000 })),
+    );
 
-    // Four participants, each with its own coordinator token; then the aggregator.
-    for (const o of operators) await writeFile(o.tokenFile, `coordinator-${o.id}-${randomBytes(16).toString("hex")}\n`, { mode: 0o600 });
+    // Four participants, each with the coordinator token `pool join` made for this pool; then the aggregator.
+    for (const [i, o] of operators.entries()) {
+      o.tokenFile = join(o.dir, "pools", composite, "coordinator-token.txt");
+      assert.equal(joins[i]!.code, 0, joins[i]!.stderr);
+      assert.ok(joins[i]!.stderr.includes(o.tokenFile), `pool join names the token file:\n${joins[i]!.stderr}`);
+      assert.equal((await stat(o.tokenFile)).mode & 0o777, 0o600);
+    }
 
     // Refusals at start-up: a participant for another network, a participant without shares, an
     // aggregator missing a participant's token.
     const refusals = await Promise.all([
-      runBulwark(["pool", "participant", "--data-dir", operators[0]!.dir, "--network", "hoodi", "--http-port", "0", "--coordinator-token-file", operators[0]!.tokenFile], { env: ENV }),
-      runBulwark(["pool", "participant", "--data-dir", join(root, "empty"), "--network", "mainnet", "--http-port", "0", "--coordinator-token-file", operators[0]!.tokenFile], { env: ENV }),
+      runBulwark(["pool", "participant", "--data-dir", operators[0]!.dir, "--network", "hoodi", "--http-port", "0"], { env: ENV }),
+      runBulwark(["pool", "participant", "--data-dir", join(root, "empty"), "--network", "mainnet", "--http-port", "0"], { env: ENV }),
       runBulwark(
         ["pool", "aggregator", "--data-dir", join(root, "aggregator-2"), "--pool", poolFile, "--http-port", "0", ...operators.slice(1).flatMap((o) => ["--participant-token-file", `${o.id}=${o.tokenFile}`])],
         { env: ENV },
@@ -92,7 +98,7 @@ describe("pool servers (real processes): create, join, 4 participants, aggregato
       operators.map((o, i) =>
         start([
           "pool", "participant", "--data-dir", o.dir, "--network", "mainnet", "--http-port", String(ports[i]!),
-          "--coordinator-token-file", o.tokenFile, "--signing-threads", "1",
+          "--signing-threads", "1",
         ]),
       ),
     );

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, keystoreName, type Layout, testKey, writeKeystore } from "../keys/fixtures.js";
-import { type Bulwark, freePort, getJson, portOpen, request, runBulwark, startBulwark } from "./harness.js";
+import { apiTokenHeader, type Bulwark, freePort, getJson, portOpen, request, runBulwark, startBulwark } from "./harness.js";
 import { attestation, network, randaoReveal, root, signatureOf, verifies } from "./requests.js";
 
 const HOODI = network("hoodi");
@@ -150,7 +150,7 @@ describe("bulwark serve (real process)", () => {
 
     await writeKeystore(layout, keystoreName(2), await cheapKeystore(added, "p2"), "p2");
     await rm(removedFile);
-    const reload = await getJson(`${server.url}/reload`, { method: "POST" });
+    const reload = await getJson(`${server.url}/reload`, { method: "POST", headers: apiTokenHeader(join(layout.root, "data")) });
     assert.equal(reload.status, 200);
     assert.deepEqual(reload.json, { added: 1, removed: 1 });
     assert.deepEqual(await publicKeys(server), [kept.pubkey, added.pubkey].sort());
@@ -165,7 +165,7 @@ describe("bulwark serve (real process)", () => {
     // A reload that fails (wrong password) keeps the keys already loaded and names the file only.
     const brokenFile = await writeKeystore(layout, keystoreName(3), await cheapKeystore(testKey(134), "right-pw-81"));
     await writeFile(join(layout.passwords, keystoreName(3).replace(/\.json$/, ".txt")), "wrong-pw-82\n");
-    const failed = await request(`${server.url}/reload`, { method: "POST" });
+    const failed = await request(`${server.url}/reload`, { method: "POST", headers: apiTokenHeader(join(layout.root, "data")) });
     assert.equal(failed.status, 500);
     assert.ok(failed.body.includes(brokenFile), failed.body);
     assert.ok(!failed.body.includes("wrong-pw-82") && !failed.body.includes("right-pw-81"));

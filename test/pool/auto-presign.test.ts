@@ -33,7 +33,7 @@ test("pre-signs once the beacon node knows the validator, then the whole key is 
       },
     }),
   );
-  const presigner = startAutoPresign({ dataDir: aggregator, pool: created.pool, beaconNode: beacon.url, sealingSecret: SECRET, logger, intervalMs: 100 });
+  const presigner = startAutoPresign({ dataDir: aggregator, pool: created.pool, beaconNodes: [beacon.url], sealingSecret: SECRET, logger, intervalMs: 100 });
   try {
     // Not deposited yet: it keeps the key and asks again.
     await new Promise((resolve) => setTimeout(resolve, 350));

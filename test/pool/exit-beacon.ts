@@ -1,7 +1,8 @@
 /**
  * A stand-in beacon node for the exit tests: a tiny HTTP server on 127.0.0.1 that knows some
  * validators (index -> pubkey) and
- * - GET /eth/v1/beacon/states/head/validators/{pubkey}: the validator's index (404 if unknown);
+ * - GET /eth/v1/beacon/states/{head,finalized}/validators/{pubkey}: the validator's index (404 if
+ *   unknown), with `finalized` true for the finalized state, as the beacon API says;
  * - POST /eth/v1/beacon/pool/voluntary_exits: verifies the SignedVoluntaryExit's signature against
  *   the validator's pubkey with the real domain, computed by lodestar's own BeaconConfig for a
  *   Deneb+ state (getDomainForVoluntaryExit: the Capella fork version, EIP-7044), not by our code.
@@ -57,11 +58,11 @@ export async function startBeaconStandIn(network: Network, validators: Record<nu
         res.end(body === undefined ? "" : JSON.stringify(body));
       };
       const url = req.url ?? "";
-      const lookup = /^\/eth\/v1\/beacon\/states\/head\/validators\/(0x[0-9a-f]{96})$/.exec(url);
+      const lookup = /^\/eth\/v1\/beacon\/states\/(head|finalized)\/validators\/(0x[0-9a-f]{96})$/.exec(url);
       if (req.method === "GET" && lookup !== null) {
-        const entry = Object.entries(validators).find(([, pubkey]) => pubkey === lookup[1]);
+        const entry = Object.entries(validators).find(([, pubkey]) => pubkey === lookup[2]);
         if (entry === undefined) return answer(404, { code: 404, message: "Validator not found" });
-        return answer(200, { execution_optimistic: false, finalized: false, data: { index: entry[0], balance: "32000000000", status: "active_ongoing", validator: { pubkey: entry[1] } } });
+        return answer(200, { execution_optimistic: false, finalized: lookup[1] === "finalized", data: { index: entry[0], balance: "32000000000", status: "active_ongoing", validator: { pubkey: entry[1] } } });
       }
       if (req.method === "POST" && url === "/eth/v1/beacon/pool/voluntary_exits") {
         let body: { message: { epoch: string; validator_index: string }; signature: string };

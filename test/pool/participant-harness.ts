@@ -112,7 +112,7 @@ export async function startParticipant(test: TestPool, id: number, options: { to
     core,
     network,
     accounts,
-    token: options.token ?? test.tokens.get(id)!,
+    tokens: new Map([[test.composite, options.token ?? test.tokens.get(id)!]]),
     metrics,
     logger: pino({ level: "silent" }),
   });

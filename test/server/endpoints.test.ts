@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { bytes, clone, hex } from "../eth/helpers.js";
 import { attestationCase, randaoCase } from "./cases.js";
-import { expectedSignature, newKey, rawRequest, type Signer, startSigner, type TestKey } from "./harness.js";
+import { expectedSignature, newKey, rawRequest, RELOAD_TOKEN, type Signer, startSigner, type TestKey } from "./harness.js";
 
 interface Sample {
   name: string;
@@ -280,7 +280,7 @@ describe("POST /reload", () => {
     try {
       const before = (await (await signer.get("/api/v1/eth2/publicKeys")).json()) as string[];
       assert.ok(!before.includes(fresh.pubkey));
-      const response = await fetch(`${signer.url}/reload`, { method: "POST" });
+      const response = await fetch(`${signer.url}/reload`, { method: "POST", headers: { authorization: `Bearer ${RELOAD_TOKEN}` } });
       assert.equal(response.status, 200);
       assert.deepEqual(await response.json(), { added: 1, removed: 0 });
       assert.equal(calls, 1);
@@ -308,12 +308,46 @@ describe("POST /reload", () => {
       },
     });
     try {
-      const response = await fetch(`${signer.url}/reload`, { method: "POST" });
+      const response = await fetch(`${signer.url}/reload`, { method: "POST", headers: { authorization: `Bearer ${RELOAD_TOKEN}` } });
       assert.equal(response.status, 500);
       assert.match(((await response.json()) as { message: string }).message, /keystore directory vanished/);
       assert.equal(calls, 1);
       const keys = (await (await signer.get("/api/v1/eth2/publicKeys")).json()) as string[];
       assert.equal(keys.length, 2);
+    } finally {
+      await signer.close();
+    }
+  });
+
+  test("without the API token: 401 and the reload function is not called; concurrent calls run one at a time, a flood costs two runs", async () => {
+    let calls = 0;
+    let running = 0;
+    let maxRunning = 0;
+    const signer = await startSigner({
+      keys: 1,
+      reload: async () => {
+        calls++;
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        running--;
+        return { added: 0, removed: 0 };
+      },
+    });
+    try {
+      const refused = await Promise.all(
+        [undefined, "Bearer wrong-token-0123456789abcdef", `Basic ${RELOAD_TOKEN}`].map((authorization) =>
+          fetch(`${signer.url}/reload`, { method: "POST", headers: authorization === undefined ? {} : { authorization } }),
+        ),
+      );
+      assert.deepEqual(refused.map((r) => r.status), [401, 401, 401]);
+      assert.equal(calls, 0);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => fetch(`${signer.url}/reload`, { method: "POST", headers: { authorization: `Bearer ${RELOAD_TOKEN}` } })),
+      );
+      assert.deepEqual(answers.map((r) => r.status), Array(8).fill(200));
+      assert.equal(maxRunning, 1, "two reloads ran at once");
+      assert.ok(calls >= 1 && calls <= 2, `8 concurrent reloads ran ${calls} times`);
     } finally {
       await signer.close();
     }

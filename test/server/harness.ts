@@ -57,6 +57,9 @@ export interface SignerOptions {
   reload?: () => Promise<{ added: number; removed: number }>;
 }
 
+/** The bearer token POST /reload needs on signers started by startSigner. */
+export const RELOAD_TOKEN = "reload-token-" + "5e".repeat(16);
+
 export interface Signer {
   url: string;
   port: number;
@@ -88,7 +91,7 @@ export async function startSigner(options: SignerOptions = {}): Promise<Signer> 
     logger: pino({ level: "silent" }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     hostAllowList: options.hostAllowList ?? ["localhost", "127.0.0.1", "::1"],
-    ...(options.reload ? { reload: options.reload } : {}),
+    ...(options.reload ? { reload: { run: options.reload, token: RELOAD_TOKEN } } : {}),
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
