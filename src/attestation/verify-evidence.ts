@@ -70,6 +70,8 @@ export async function verifyEvidenceDocument(doc: EvidenceDocument, options: Evi
   }
   if (expectedReportData !== undefined && !hexBytes(doc.reportData).equals(expectedReportData)) {
     checks.fail("report-data", `document reportData ${doc.reportData.slice(0, 18)}… is not the binding recomputed from its ${doc.binding.type}`);
+  } else if (expectedReportData !== undefined) {
+    checks.pass("report-data", `reportData is the binding recomputed from the ${doc.binding.type === "identity" ? "identity key and nonce" : "statement"}`);
   }
 
   const hardwareOptions = { at: options.at, ...(expectedReportData !== undefined ? { reportData: expectedReportData } : {}) };

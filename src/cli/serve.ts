@@ -14,6 +14,8 @@ import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
+import { attestationOption, setUpAttestation, tsmReportDirOption } from "./serve-attestation.js";
+import { registerAttestationRoutes } from "../server/attestation-routes.js";
 import { listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
 
 interface ServeOptions {
@@ -39,6 +41,8 @@ interface ServeOptions {
   dbPoolSize?: string;
   dbStatementTimeoutMs?: string;
   sealingPassphraseFile?: string;
+  attestation: string;
+  tsmReportDir: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -67,6 +71,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
     .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
     .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
+    .addOption(attestationOption())
+    .addOption(tsmReportDirOption())
     .action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
@@ -116,8 +122,13 @@ async function serve(options: ServeOptions): Promise<void> {
     await store.close();
     throw new CliError(err.message);
   });
+  const attestor = await setUpAttestation(options, network.genesisValidatorsRoot, logger).catch(async (err: Error) => {
+    releaseLock();
+    await store.close();
+    throw err;
+  });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}) });
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}), ...(attestor ? { provenance: attestor } : {}) });
   if (sealedStore !== undefined) {
     core.addKeys(sealedStore.keys(), { readonly: false });
     logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
@@ -215,6 +226,8 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(https !== undefined ? { https } : {}),
     ...(keymanager !== undefined ? { keymanager } : {}),
   });
+
+  if (attestor !== undefined) registerAttestationRoutes(app, { attestor, dataDir: options.dataDir, logger });
 
   await listenUntilSignal(
     app,
