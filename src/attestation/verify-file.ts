@@ -62,6 +62,7 @@ function rawQuoteBytes(bytes: Buffer): Buffer {
 export async function verifyEvidenceFile(bytes: Buffer, options: VerifyFileOptions): Promise<FileVerification> {
   const json = asJson(bytes);
   if (json !== undefined) {
+    if (options.reportData !== undefined) throw new Error("--report-data is for raw quotes and reports; an evidence document carries its own binding");
     const doc = parseEvidenceDocument(json);
     const isTdx = doc.provider === "tdx";
     const result = await verifyEvidenceDocument(doc, {
@@ -73,7 +74,6 @@ export async function verifyEvidenceFile(bytes: Buffer, options: VerifyFileOptio
       ...(options.nonce !== undefined ? { nonce: options.nonce } : {}),
       statements: options.statements ?? [],
     });
-    if (options.reportData !== undefined) throw new Error("--report-data is for raw quotes and reports; an evidence document carries its own binding");
     return { kind: `evidence document (${doc.provider}, ${doc.binding.type} binding)`, provider: doc.provider, checks: result.checks, details: result.details };
   }
   if ((options.statements ?? []).length > 0) throw new Error("--statement needs an evidence document: a raw quote or report names no identity");

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { AttestationError, type Attestor } from "../attestation/attestor.js";
 import { readProvenance } from "../attestation/provenance-store.js";
+import { EvidenceRateLimit } from "./evidence-rate-limit.js";
 
 export interface AttestationRouteOptions {
   attestor: Attestor;
@@ -14,28 +15,6 @@ export interface AttestationRouteOptions {
   logger: Logger;
   /** Evidence requests allowed per minute (default 30). */
   evidencePerMinute?: number;
-}
-
-/** A sliding one-minute window of request times, and at most one evidence request in flight. */
-class EvidenceRateLimit {
-  private readonly times: number[] = [];
-  private busy = false;
-
-  constructor(private readonly perMinute: number) {}
-
-  /** Seconds to wait, or 0 when the request may go ahead (then `release` must be called). */
-  acquire(now = Date.now()): number {
-    while (this.times.length > 0 && now - this.times[0]! >= 60_000) this.times.shift();
-    if (this.busy) return 1;
-    if (this.times.length >= this.perMinute) return Math.max(1, Math.ceil((60_000 - (now - this.times[0]!)) / 1000));
-    this.times.push(now);
-    this.busy = true;
-    return 0;
-  }
-
-  release(): void {
-    this.busy = false;
-  }
 }
 
 const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
