@@ -14,6 +14,9 @@ import { isNotExportable, readProvenance } from "../../src/attestation/provenanc
 import { STATEMENT_DOMAIN, STATEMENT_TYPES, statementDigest, type SignedStatement } from "../../src/attestation/statements.js";
 import { verifyEvidenceDocument } from "../../src/attestation/verify-evidence.js";
 import { tempDir } from "../helpers/temp.js";
+import { ConfigfsTsmProvider } from "../../src/attestation/configfs-tsm.js";
+import { playKernel, SNP_REPORT_DATA_OFFSET, withReportData } from "./tsm-kernel.js";
+import { GENOA, TEE_SKIP, teeFile } from "./vectors.js";
 
 const KDF = { n: 1 << 10, r: 8, p: 1 };
 const SECRET = Buffer.from("a sealing secret for tests");
@@ -108,6 +111,31 @@ describe("signer identity and statements", () => {
       assert.deepEqual(failed(result).sort(), ["report-data", "statement-signature"]);
     } finally {
       other.cleanup();
+    }
+  });
+
+  test("hardware path: SEV-SNP evidence through configfs-tsm binds the identity; the verifier recomputes it", { skip: TEE_SKIP }, async () => {
+    const { identity } = await loadOrCreateIdentity(dir.path, SECRET, { kdf: KDF });
+    const reportDir = tempDir("bulwark-attestor-tsm-");
+    // The stand-in kernel answers with a real Genoa report carrying our report data: the binding
+    // holds, and only the report signature (which no test can make) fails.
+    const report = teeFile("snp/azure_genoa_v3.report.bin");
+    const kernel = playKernel(reportDir.path, { provider: "sev_guest", answer: (inblob) => withReportData(report, SNP_REPORT_DATA_OFFSET, inblob) });
+    try {
+      const attestor = new Attestor(identity, new ConfigfsTsmProvider("sev-snp", { reportDir: reportDir.path }), dir.path, GVR);
+      const evidence = await attestor.identityEvidence(Buffer.alloc(32, 9));
+      assert.equal(evidence.provider, "sev-snp");
+      const result = await verifyEvidenceDocument(evidence, {
+        at: new Date("2026-06-01T00:00:00Z"),
+        snpCertificate: teeFile("snp/azure_genoa_v3.vcek.pem"),
+        expected: { sevSnp: { measurement: GENOA.measurement } },
+      });
+      assert.deepEqual(failed(result), ["report-signature"]);
+      assert.ok(result.checks.checks.filter((c) => c.name === "report-data").every((c) => c.ok));
+      assert.ok(result.checks.checks.some((c) => c.name === "measurements" && c.ok));
+    } finally {
+      kernel.stop();
+      reportDir.cleanup();
     }
   });
 });
