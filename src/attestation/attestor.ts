@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import type { GeneratedKey } from "../core/api.js";
 import { identityReportData, NONCE_BYTES, statementReportData } from "./binding.js";
 import { EVIDENCE_FORMAT, type EvidenceBinding, type EvidenceDocument } from "./evidence-document.js";
-import type { HardwareEvidenceProvider } from "./evidence-provider.js";
+import type { EvidenceProvider } from "./evidence-provider.js";
 import type { SignerIdentity } from "./identity-key.js";
 import { writeProvenance } from "./provenance-store.js";
 import { statementDigest, statementSigner, type SignedStatement, type StatementMessages, type StatementType } from "./statements.js";
@@ -22,13 +22,13 @@ const hex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString("hex")}
 export class Attestor {
   constructor(
     readonly identity: SignerIdentity,
-    private readonly hardware: HardwareEvidenceProvider | "software",
+    private readonly provider: EvidenceProvider,
     private readonly dataDir: string,
     private readonly genesisValidatorsRoot: Hex,
   ) {}
 
-  get provider(): "tdx" | "sev-snp" | "software" {
-    return this.hardware === "software" ? "software" : this.hardware.name;
+  get providerName(): EvidenceProvider["name"] {
+    return this.provider.name;
   }
 
   /** Evidence that this identity runs here, fresh for the caller's nonce. */
@@ -75,13 +75,17 @@ export class Attestor {
     const base = {
       format: EVIDENCE_FORMAT as typeof EVIDENCE_FORMAT,
       version: 1 as const,
-      provider: this.provider,
+      provider: this.provider.name,
       identity: { publicKey: this.identity.publicKey, address: this.identity.address },
       binding,
       reportData: hex(reportData),
     };
-    if (this.hardware === "software") return { ...base, softwareSignature: await this.identity.signSoftwareEvidence(reportData) };
-    const evidence = await this.hardware.evidence(reportData);
-    return { ...base, evidence: evidence.evidence.toString("base64"), ...(evidence.certificates !== undefined ? { certificates: evidence.certificates.toString("base64") } : {}) };
+    const provided = await this.provider.evidence(reportData);
+    return {
+      ...base,
+      ...(provided.evidence !== undefined ? { evidence: provided.evidence.toString("base64") } : {}),
+      ...(provided.certificates !== undefined ? { certificates: provided.certificates.toString("base64") } : {}),
+      ...(provided.softwareSignature !== undefined ? { softwareSignature: provided.softwareSignature } : {}),
+    };
   }
 }

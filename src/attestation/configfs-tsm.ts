@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HardwareEvidence, HardwareEvidenceProvider } from "./evidence-provider.js";
+import type { EvidenceProvider, ProvidedEvidence } from "./evidence-provider.js";
 import { parseSnpReport } from "./snp-report.js";
 import { parseTdxQuote } from "./tdx-quote.js";
 
@@ -33,7 +33,7 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
-export class ConfigfsTsmProvider implements HardwareEvidenceProvider {
+export class ConfigfsTsmProvider implements EvidenceProvider {
   private readonly reportDir: string;
   private readonly timeoutMs: number;
   /** One request at a time: entries are cheap, but the quoting hardware serialises anyway. */
@@ -54,7 +54,7 @@ export class ConfigfsTsmProvider implements HardwareEvidenceProvider {
     }
   }
 
-  evidence(reportData: Buffer): Promise<HardwareEvidence> {
+  evidence(reportData: Buffer): Promise<ProvidedEvidence> {
     const run = this.queue.then(() => this.request(reportData));
     this.queue = run.catch(() => undefined);
     return run;
@@ -81,7 +81,7 @@ export class ConfigfsTsmProvider implements HardwareEvidenceProvider {
     return Number(text);
   }
 
-  private async request(reportData: Buffer): Promise<HardwareEvidence> {
+  private async request(reportData: Buffer): Promise<ProvidedEvidence> {
     if (reportData.length !== 64) throw new ConfigfsTsmError("report data must be 64 bytes");
     const entry = join(this.reportDir, `bulwark-${process.pid}-${randomBytes(6).toString("hex")}`);
     try {

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { Attestor, type AttestationMode } from "../attestation/attestor.js";
 import { ConfigfsTsmProvider, DEFAULT_TSM_REPORT_DIR } from "../attestation/configfs-tsm.js";
 import { loadOrCreateIdentity } from "../attestation/identity-key.js";
+import { SoftwareEvidenceProvider } from "../attestation/software-evidence.js";
 import { readSealingSecret } from "../keys/sealed-store.js";
 import { CliError } from "./errors.js";
 
@@ -30,11 +31,11 @@ export function tsmReportDirOption(): Option {
 export async function setUpAttestation(options: AttestationServeOptions, genesisValidatorsRoot: string, logger: Logger): Promise<Attestor | undefined> {
   const mode = options.attestation as AttestationMode;
   if (mode === "off") return undefined;
-  let provider: ConfigfsTsmProvider | "software" = "software";
+  let hardware: ConfigfsTsmProvider | undefined;
   if (mode === "tdx" || mode === "sev-snp") {
-    provider = new ConfigfsTsmProvider(mode, { reportDir: options.tsmReportDir });
+    hardware = new ConfigfsTsmProvider(mode, { reportDir: options.tsmReportDir });
     try {
-      provider.checkAvailable();
+      hardware.checkAvailable();
     } catch (err) {
       throw new CliError((err as Error).message);
     }
@@ -48,7 +49,7 @@ export async function setUpAttestation(options: AttestationServeOptions, genesis
   try {
     const { identity, created } = await loadOrCreateIdentity(options.dataDir, secret);
     logger.info({ identity: identity.address, provider: mode, created }, mode === "software" ? "attestation: SOFTWARE evidence (development only, proves nothing)" : "attestation on");
-    return new Attestor(identity, provider, options.dataDir, genesisValidatorsRoot as Hex);
+    return new Attestor(identity, hardware ?? new SoftwareEvidenceProvider(identity), options.dataDir, genesisValidatorsRoot as Hex);
   } catch (err) {
     throw new CliError((err as Error).message);
   } finally {

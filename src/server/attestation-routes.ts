@@ -31,7 +31,7 @@ export function registerAttestationRoutes(app: FastifyInstance, options: Attesta
     } catch (err) {
       if (err instanceof AttestationError) return reply.code(400).send({ code: 400, message: err.message });
       logger.error({ err: (err as Error).message }, "attestation evidence failed");
-      return reply.code(503).send({ code: 503, message: `cannot make ${attestor.provider} evidence: ${(err as Error).message}` });
+      return reply.code(503).send({ code: 503, message: `cannot make ${attestor.providerName} evidence: ${(err as Error).message}` });
     } finally {
       limit.release();
     }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { hashTypedData, type Hex } from "viem";
 import { Attestor } from "../../src/attestation/attestor.js";
+import { SoftwareEvidenceProvider } from "../../src/attestation/software-evidence.js";
 import { loadOrCreateIdentity } from "../../src/attestation/identity-key.js";
 import { isNotExportable, readProvenance } from "../../src/attestation/provenance-store.js";
 import { STATEMENT_DOMAIN, STATEMENT_TYPES, statementDigest, type SignedStatement } from "../../src/attestation/statements.js";
@@ -68,7 +69,7 @@ describe("signer identity and statements", () => {
 
   test("key provenance: recorded as not exportable, verified with --allow-software only, refused when altered", async () => {
     const { identity } = await loadOrCreateIdentity(dir.path, SECRET, { kdf: KDF });
-    const attestor = new Attestor(identity, "software", dir.path, GVR);
+    const attestor = new Attestor(identity, new SoftwareEvidenceProvider(identity), dir.path, GVR);
     const [statement] = await attestor.recordKeyProvenance([KEY]);
     assert.ok(statement !== undefined);
     assert.equal(isNotExportable(dir.path, KEY.pubkey), true);
@@ -104,7 +105,7 @@ describe("signer identity and statements", () => {
     try {
       const stranger = (await loadOrCreateIdentity(other.path, SECRET, { kdf: KDF })).identity;
       const foreign = await stranger.signStatement("WholeKeyDestroyed", { genesisValidatorsRoot: GVR, compositePubkey: KEY.pubkey as Hex, presignedExitHash: ("0x" + "00".repeat(32)) as Hex });
-      const attestor = new Attestor(identity, "software", dir.path, GVR);
+      const attestor = new Attestor(identity, new SoftwareEvidenceProvider(identity), dir.path, GVR);
       await assert.rejects(attestor.statementEvidence(foreign), /only for statements this signer's identity signed/);
       const evidence = await attestor.identityEvidence(Buffer.alloc(32, 1));
       const result = await verifyEvidenceDocument(evidence, { at: new Date(), allowSoftware: true, statements: [foreign], nonce: ("0x" + "02".repeat(32)) as Hex });

@@ -32,7 +32,7 @@ describe("configfs-tsm evidence", { skip: TEE_SKIP }, () => {
     try {
       const evidence = await new ConfigfsTsmProvider("tdx", { reportDir: dir }).evidence(REPORT_DATA);
       assert.deepEqual(kernel.inblobs, [REPORT_DATA]);
-      assert.deepEqual(evidence.evidence.subarray(TDX_REPORT_DATA_OFFSET, TDX_REPORT_DATA_OFFSET + 64), REPORT_DATA);
+      assert.deepEqual(evidence.evidence!.subarray(TDX_REPORT_DATA_OFFSET, TDX_REPORT_DATA_OFFSET + 64), REPORT_DATA);
       assert.equal(evidence.certificates, undefined);
     } finally {
       kernel.stop();
@@ -58,7 +58,7 @@ describe("configfs-tsm evidence", { skip: TEE_SKIP }, () => {
     const kernel = playKernel(dir, { provider: "sev_guest", answer: (inblob) => withReportData(report, SNP_REPORT_DATA_OFFSET, inblob), auxblob: table });
     try {
       const evidence = await new ConfigfsTsmProvider("sev-snp", { reportDir: dir }).evidence(REPORT_DATA);
-      assert.deepEqual(evidence.evidence.subarray(SNP_REPORT_DATA_OFFSET, SNP_REPORT_DATA_OFFSET + 64), REPORT_DATA);
+      assert.deepEqual(evidence.evidence!.subarray(SNP_REPORT_DATA_OFFSET, SNP_REPORT_DATA_OFFSET + 64), REPORT_DATA);
       assert.deepEqual(evidence.certificates, table);
     } finally {
       kernel.stop();

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Hex } from "viem";
 import { Attestor } from "../../src/attestation/attestor.js";
+import { SoftwareEvidenceProvider } from "../../src/attestation/software-evidence.js";
 import { parseEvidenceDocument } from "../../src/attestation/evidence-document.js";
 import { loadOrCreateIdentity } from "../../src/attestation/identity-key.js";
 import { verifyEvidenceDocument } from "../../src/attestation/verify-evidence.js";
@@ -37,7 +38,7 @@ describe("attested pool ceremony", () => {
     poolA = await makePool(scratch, aggregator, operators);
     poolB = await makePool(scratch, aggregator, operators);
     const { identity } = await loadOrCreateIdentity(aggregator, SECRET, { kdf: CHEAP });
-    attestor = new Attestor(identity, "software", aggregator, poolA.pool.genesisValidatorsRoot as Hex);
+    attestor = new Attestor(identity, new SoftwareEvidenceProvider(identity), aggregator, poolA.pool.genesisValidatorsRoot as Hex);
     evidenceA = await attestCeremony(attestor, poolA.pool, poolA.shareFiles.map((f) => f.path), join(poolA.poolFile, ".."));
     expectFile = join(scratch.dir(), "expect.json");
     writeFileSync(expectFile, JSON.stringify({ sevSnp: { measurement: "00".repeat(48) } }));
