@@ -10,7 +10,7 @@ import { parseEvidenceDocument } from "./evidence-document.js";
 import type { ExpectedMeasurements } from "./expected-measurements.js";
 import { SNP_REPORT_BYTES } from "./snp-report.js";
 import { verifySnpReport } from "./snp-verify.js";
-import type { SignedStatement } from "./statements.js";
+import { STATEMENT_FORMAT, type SignedStatement } from "./statements.js";
 import { verifyTdxQuote } from "./tdx-verify.js";
 import { verifyEvidenceDocument } from "./verify-evidence.js";
 
@@ -62,6 +62,9 @@ function rawQuoteBytes(bytes: Buffer): Buffer {
 export async function verifyEvidenceFile(bytes: Buffer, options: VerifyFileOptions): Promise<FileVerification> {
   const json = asJson(bytes);
   if (json !== undefined) {
+    if ((json as { format?: unknown }).format === STATEMENT_FORMAT) {
+      throw new Error("this is a Bulwark statement, which proves nothing alone: verify the signer's identity evidence and give the statement with it (attestation verify EVIDENCE --statement FILE)");
+    }
     if (options.reportData !== undefined) throw new Error("--report-data is for raw quotes and reports; an evidence document carries its own binding");
     const doc = parseEvidenceDocument(json);
     const isTdx = doc.provider === "tdx";
