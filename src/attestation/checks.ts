@@ -58,8 +58,3 @@ export class CheckList {
     return this.checks.some((c) => c.name === name && !c.ok);
   }
 }
-
-/** Thrown inside a check to fail it with this reason. */
-export function require_(condition: boolean, reason: string): asserts condition {
-  if (!condition) throw new Error(reason);
-}

@@ -3,17 +3,22 @@
  * provenance statement; the identity evidence for our nonce and that statement pass
  * `attestation verify --allow-software` and are refused without it; the per-key evidence verifies;
  * an imported key has no statement; `keys export` refuses the generated key and exports the
- * imported one.
+ * imported one. And `serve --attestation tdx` against a directory laid out as configfs-tsm (the
+ * test answering as the kernel, with a real quote carrying the report data Bulwark wrote): the
+ * verifier recomputes the binding and finds it, and refuses the quote's signature, which only
+ * hardware can make.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, testKey } from "../keys/fixtures.js";
 import { getJson, runBulwark, startBulwark, type Bulwark } from "./harness.js";
+import { playKernel, TDX_REPORT_DATA_OFFSET, withReportData } from "../attestation/tsm-kernel.js";
+import { PHALA, TEE_SKIP, teeFile, teePath } from "../attestation/vectors.js";
 
 const PASSPHRASE = "e2e attestation sealing passphrase";
 const ENV = { BULWARK_SEALING_PASSPHRASE: PASSPHRASE };
@@ -112,5 +117,38 @@ describe("serve --attestation software", () => {
     assert.match(refused.stderr, /not exportable: .*generated inside this signer with attestation on/);
     const exported = await runBulwark(["keys", "export", "--data-dir", dataDir, "--pubkey", `0x${imported.pubkey.replace(/^0x/, "")}`, "--password-file", password, "--out", join(scratch.path, "out2")], { env: ENV, timeoutMs: 60_000 });
     assert.equal(exported.code, 0, exported.stderr);
+  });
+});
+
+describe("serve --attestation tdx (configfs-tsm laid out by the test)", { skip: TEE_SKIP }, () => {
+  test("identity evidence carries a quote whose REPORTDATA binds the identity and nonce", async () => {
+    const reportDir = join(scratch.path, "tsm-report");
+    mkdirSync(reportDir);
+    const quote = teeFile("tdx/phala_tdx_v4_uptodate.quote.bin");
+    const kernel = playKernel(reportDir, { provider: "tdx_guest", answer: (inblob) => withReportData(quote, TDX_REPORT_DATA_OFFSET, inblob) });
+    let tdxSigner: Bulwark | undefined;
+    try {
+      tdxSigner = await startBulwark(["serve", "--network", "hoodi", "--data-dir", join(scratch.path, "tdx-data"), "--http-port", "0", "--signing-threads", "1", "--attestation", "tdx", "--tsm-report-dir", reportDir], {
+        env: ENV,
+        timeoutMs: 120_000,
+      });
+      const nonce = "0x" + randomBytes(32).toString("hex");
+      const evidence = await getJson(`${tdxSigner.url}/bulwark/v1/attestation/identity?nonce=${nonce}`, { timeoutMs: 60_000 });
+      assert.equal(evidence.status, 200, JSON.stringify(evidence.json));
+      assert.equal((evidence.json as { provider: string }).provider, "tdx");
+      const expect = file("phala-expect.json", { tdx: PHALA.tdx });
+      const result = await runBulwark(
+        ["attestation", "verify", file("tdx-identity.json", evidence.json), "--expect", expect, "--collateral", teePath("tdx/phala_tdx_v4_uptodate.collateral.json"), "--at", "1751624191", "--nonce", nonce, "--json"],
+        { timeoutMs: 60_000 },
+      );
+      assert.equal(result.code, 1, result.stderr);
+      const checks = (JSON.parse(result.stdout) as { checks: Array<{ name: string; ok: boolean }> }).checks;
+      assert.deepEqual(checks.filter((c) => !c.ok).map((c) => c.name), ["quote-signature"]);
+      assert.ok(checks.filter((c) => c.name === "report-data").length >= 2 && checks.filter((c) => c.name === "report-data").every((c) => c.ok));
+      assert.ok(checks.some((c) => c.name === "measurements" && c.ok));
+    } finally {
+      await tdxSigner?.stop();
+      kernel.stop();
+    }
   });
 });
