@@ -11,6 +11,7 @@ import { serializeInterchange } from "../protection/interchange.js";
 import { openProtectionStore } from "../protection/open-store.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
+import { refuseNotExportable } from "./not-exportable.js";
 
 interface SealedOptions {
   dataDir: string;
@@ -116,6 +117,7 @@ export function registerKeyStoreCommands(keys: Command): void {
       const sealed = await openSealed(options, false);
       const missing = pubkeys.filter((pubkey) => !sealed.has(pubkey));
       if (missing.length > 0) throw new CliError(`not in the sealed key store: ${missing.join(", ")}`);
+      refuseNotExportable(options.dataDir, pubkeys);
       mkdirSync(options.out, { recursive: true, mode: 0o700 });
       const secrets = sealed.keys().filter((key) => pubkeys.includes(key.pubkey));
       const timestamp = Math.floor(Date.now() / 1000);

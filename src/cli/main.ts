@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { useFastHasher } from "../util/fast-hasher.js";
+import { registerAttestationCommands } from "./attestation.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerPoolCommands } from "./pool.js";
 import { registerServeCommand } from "./serve.js";
@@ -24,6 +25,7 @@ registerServeCommand(program);
 registerKeysCommands(program);
 registerSlashingProtectionCommands(program);
 registerPoolCommands(program);
+registerAttestationCommands(program);
 
 try {
   await program.parseAsync(process.argv);

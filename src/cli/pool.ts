@@ -30,6 +30,7 @@ import { readSealingSecret, SEALING_ENV, SealedStoreError } from "../keys/sealed
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 import { collectUrls, registerPoolServerCommands } from "./pool-servers.js";
+import { addAggregatorAttestationOptions, addJoinAttestationOptions, attestPoolCreation, attestWholeKeyDestruction, checkJoinAttestation, type AggregatorAttestationOptions, type JoinAttestationOptions } from "./pool-attestation.js";
 
 interface SealingOptions {
   dataDir: string;
@@ -151,8 +152,8 @@ export function registerPoolCommands(program: Command): void {
       }),
     );
 
-  pool
-    .command("create")
+  addAggregatorAttestationOptions(pool
+    .command("create"))
     .description("key ceremony (aggregator): generate a validator key, split it M-of-N, encrypt the shares, sign the deposit")
     .addOption(networkOption())
     .addOption(genesisValidatorsRootOption())
@@ -168,7 +169,7 @@ export function registerPoolCommands(program: Command): void {
     .action(
       run(
         async (
-          options: SealingOptions & {
+          options: SealingOptions & AggregatorAttestationOptions & {
             network: string;
             genesisValidatorsRoot?: string;
             threshold?: number;
@@ -203,6 +204,8 @@ export function registerPoolCommands(program: Command): void {
             for (const share of result.shareFiles) say(`  share for operator ${share.id}: ${share.path}`);
             say(`  deposit data: ${result.depositFile}`);
             say(`  whole key sealed in ${result.wholeKeyStore} until \`bulwark pool presign-exit\` destroys it`);
+            const evidence = await attestPoolCreation(options, def, result.shareFiles.map((f) => f.path), options.out);
+            if (evidence !== undefined) say(`  ceremony statement and ${options.attestation} evidence: ${evidence}`);
           } finally {
             secret.fill(0);
           }
@@ -210,8 +213,8 @@ export function registerPoolCommands(program: Command): void {
       ),
     );
 
-  pool
-    .command("join")
+  addJoinAttestationOptions(pool
+    .command("join"))
     .description("join a pool (operator): decrypt and verify this operator's share, and keep it sealed")
     .addOption(dataDirOption())
     .requiredOption("--pool <file>", "the pool.json published by the aggregator")
@@ -220,7 +223,9 @@ export function registerPoolCommands(program: Command): void {
     .addOption(genesisValidatorsRootOption())
     .addOption(sealingOption())
     .action(
-      run(async (options: SealingOptions & PoolFileOptions & { share: string }) => {
+      run(async (options: SealingOptions & PoolFileOptions & JoinAttestationOptions & { share: string }) => {
+        const attested = await checkJoinAttestation(options, readPool(options), options.pool, options.share);
+        if (attested !== undefined) say(`ceremony attestation verified (${attested})`);
         const secret = sealingSecret(options);
         try {
           const result = await joinPool({ dataDir: options.dataDir, sealingSecret: secret, poolFile: options.pool, shareFile: options.share, ...choiceOf(options) });
@@ -276,8 +281,8 @@ export function registerPoolCommands(program: Command): void {
       }),
     );
 
-  pool
-    .command("presign-exit")
+  addAggregatorAttestationOptions(pool
+    .command("presign-exit"))
     .description("sign the validator's exit with the whole key (aggregator), store it, then destroy the whole key")
     .addOption(dataDirOption())
     .requiredOption("--pool <file>", "the pool definition")
@@ -293,7 +298,7 @@ export function registerPoolCommands(program: Command): void {
     .addOption(genesisValidatorsRootOption())
     .addOption(sealingOption())
     .action(
-      run(async (options: SealingOptions & PoolFileOptions & { validatorIndex?: number; beaconNode: string[]; epoch?: number }) => {
+      run(async (options: SealingOptions & PoolFileOptions & AggregatorAttestationOptions & { validatorIndex?: number; beaconNode: string[]; epoch?: number }) => {
         const def = readPool(options);
         let validatorIndex = options.validatorIndex;
         if (options.beaconNode.length === 0) {
@@ -322,6 +327,10 @@ export function registerPoolCommands(program: Command): void {
           const d = result.destruction;
           if (d.storeRemoved) say(`whole key destroyed: ${d.path} held only this key; overwritten with zeros and removed`);
           else if (d.removed) say(`whole key destroyed: removed from ${d.path} (${d.remaining} other pools' keys remain), the replaced file overwritten with zeros`);
+          if (d.storeRemoved || d.removed) {
+            const evidence = await attestWholeKeyDestruction(options, def, result.path);
+            if (evidence !== undefined) say(`  whole-key-destroyed statement and ${options.attestation} evidence: ${evidence}`);
+          }
         } finally {
           secret.fill(0);
         }

@@ -15,6 +15,8 @@ import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 import { addHttpLimitOptions, hostAllowListOption, type HttpLimitOptions, listenUntilSignal, parseInteger, readHostAllowList, readHttpLimits, readTlsFiles } from "./server-options.js";
+import { attestationOption, setUpAttestation, tsmReportDirOption } from "./serve-attestation.js";
+import { registerAttestationRoutes } from "../server/attestation-routes.js";
 
 interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions {
   config?: string;
@@ -39,6 +41,8 @@ interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions {
   dbPoolSize?: string;
   dbStatementTimeoutMs?: string;
   sealingPassphraseFile?: string;
+  attestation: string;
+  tsmReportDir: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -68,7 +72,9 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--keymanager-token-file <file>", "bearer token file of the keymanager API and POST /reload (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
     .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
     .addOption(commitBoostPortOption())
-    .addOption(commitBoostConfigOption());
+    .addOption(commitBoostConfigOption())
+    .addOption(attestationOption())
+    .addOption(tsmReportDirOption());
   addHttpLimitOptions(serveCommand);
   serveCommand
     .action(async (options: ServeOptions, command: Command) => {
@@ -121,8 +127,13 @@ async function serve(options: ServeOptions): Promise<void> {
     await store.close();
     throw new CliError(err.message);
   });
+  const attestor = await setUpAttestation(options, network.genesisValidatorsRoot, logger).catch(async (err: Error) => {
+    releaseLock();
+    await store.close();
+    throw err;
+  });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}) });
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}), ...(attestor ? { provenance: attestor } : {}) });
   if (sealedStore !== undefined) {
     core.addKeys(sealedStore.keys(), { readonly: false });
     logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
@@ -228,6 +239,8 @@ async function serve(options: ServeOptions): Promise<void> {
     ...(https !== undefined ? { https } : {}),
     ...(keymanager !== undefined ? { keymanager } : {}),
   });
+
+  if (attestor !== undefined) registerAttestationRoutes(app, { attestor, dataDir: options.dataDir, logger });
 
   const commitBoost = await startCommitBoost(options, {
     core,

@@ -1,3 +1,4 @@
+import type { SignedStatement } from "../attestation/statements.js";
 import type { DepositDataJson } from "../eth/deposit.js";
 
 /**
@@ -108,6 +109,13 @@ export interface GeneratedKey {
   pubkey: string;
   /** One entry of a staking-launchpad deposit_data file. */
   depositData: DepositDataJson;
+  /** With attestation on: the identity's signed statement that the key was made here and never leaves. */
+  provenance?: SignedStatement;
+}
+
+/** Signs and durably records key provenance statements (src/attestation/attestor.ts). */
+export interface KeyProvenanceRecorder {
+  recordKeyProvenance(keys: readonly GeneratedKey[]): Promise<SignedStatement[]>;
 }
 
 export interface KeyInfo {

@@ -33,6 +33,7 @@ import type {
   BatchOutcome,
   CoreHealth,
   GeneratedKey,
+  KeyProvenanceRecorder,
   KeyDeletion,
   KeyGenerationRequest,
   KeyImportStatus,
@@ -63,6 +64,8 @@ export interface SigningCoreOptions {
   observer?: CoreObserver;
   /** Where keys imported or generated through the core are kept; without it the core cannot import. */
   sealedStore?: SealedKeyStore;
+  /** With attestation on: provenance statements for generated keys, recorded before they are sealed. */
+  provenance?: KeyProvenanceRecorder;
 }
 
 export interface KeyToLoad {
@@ -98,8 +101,10 @@ export class SigningCore implements SigningCoreApi {
   private readonly store: ProtectionStore;
   private readonly observer: CoreObserver | undefined;
   private sealedStore: SealedKeyStore | undefined;
+  private readonly provenance: KeyProvenanceRecorder | undefined;
 
   constructor(options: SigningCoreOptions) {
+    this.provenance = options.provenance;
     this.network = options.network;
     this.store = options.store;
     this.observer = options.observer;
@@ -222,10 +227,22 @@ export class SigningCore implements SigningCoreApi {
       if (err instanceof DepositError) throw new KeyGenerationError(err.message);
       throw err;
     }
+    const provenance = await this.recordProvenance(generated);
     // Persisted before they can sign: a key that signs must survive a restart.
     await sealed.add(generated);
     this.addKeys(generated, { readonly: false });
-    return generated.map(({ pubkey, depositData }) => ({ pubkey, depositData }));
+    return generated.map(({ pubkey, depositData }, i) => ({ pubkey, depositData, ...(provenance[i] !== undefined ? { provenance: provenance[i] } : {}) }));
+  }
+
+  /** Provenance first: no key generated with attestation on is ever sealed without its not-exportable mark. */
+  private async recordProvenance(generated: Array<GeneratedKey & { secretKey: Uint8Array }>): Promise<Array<GeneratedKey["provenance"]>> {
+    if (this.provenance === undefined) return [];
+    try {
+      return await this.provenance.recordKeyProvenance(generated.map(({ pubkey, depositData }) => ({ pubkey, depositData })));
+    } catch (err) {
+      for (const key of generated) key.secretKey.fill(0);
+      throw err;
+    }
   }
 
   async deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion> {

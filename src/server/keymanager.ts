@@ -90,7 +90,7 @@ export function registerKeymanagerRoutes(app: FastifyInstance, options: Keymanag
           ...(amount !== undefined ? { amountGwei: amount } : {}),
         });
         logger.info({ pubkeys: keys.map((k) => k.pubkey) }, "keys generated inside the signer");
-        return { data: keys.map((k) => ({ pubkey: k.pubkey, deposit_data: k.depositData })) };
+        return { data: keys.map((k) => ({ pubkey: k.pubkey, deposit_data: k.depositData, ...(k.provenance !== undefined ? { provenance: k.provenance } : {}) })) };
       } catch (err) {
         if (err instanceof KeyGenerationError) return badRequest(reply, err.message);
         if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
