@@ -186,7 +186,7 @@ contract LowBondPoolVault {
         return sha256(
             abi.encodePacked(
                 sha256(abi.encodePacked(pubkeyRoot, d.withdrawalCredentials)),
-                sha256(abi.encodePacked(BeaconProofs.le64(d.amountGwei), bytes24(0), signatureRoot))
+                sha256(abi.encodePacked(BeaconProofs.le64(d.amountGwei), signatureRoot)) // le64 is the 8 bytes already padded to 32
             )
         );
     }

@@ -15,9 +15,9 @@ contract ReentrantParty {
         attack = attack_;
     }
 
-    /// Calls the vault with `data` and `value` as this party; bubbles a revert up.
-    function act(bytes calldata data) external payable {
-        (bool ok, bytes memory out) = vault.call{value: msg.value}(data);
+    /// Calls `target` (the vault) with `data` and `value` as this party; bubbles a revert up.
+    function act(address target, bytes calldata data) external payable {
+        (bool ok, bytes memory out) = target.call{value: msg.value}(data);
         if (!ok) {
             assembly {
                 revert(add(out, 32), mload(out))
