@@ -14,10 +14,12 @@ import { validatorStateProof, type ValidatorStateProof } from "../../src/onchain
 import { vaultCall, vaultStatus, VaultCallError } from "../../src/onchain/vault-client.js";
 import { makeBeaconState, publishAndProve, type TestValidator } from "../helpers/beacon-state.js";
 import { deployArtifact } from "../helpers/contracts.js";
+import { Scratch } from "../pool/ceremony-fixtures.js";
 import { DEPOSIT_CONTRACT_ADDRESS, EVM_VECTORS_DIR, evmVectorsPresent, WITHDRAWAL_REQUESTS_ADDRESS } from "../helpers/evm.js";
 import {
   AGGREGATOR,
   AGGREGATOR_BOND,
+  ceremonyVault,
   credentialsFor,
   DEPLOYER,
   HOODI,
@@ -47,11 +49,15 @@ async function refused(promise: Promise<unknown>, reason: string): Promise<void>
 }
 
 describe("LowBondPoolVault", { skip: !present }, () => {
+  const scratch = new Scratch();
   let world: VaultWorld;
   before(async () => {
     world = await startWorld();
   });
-  after(() => world.chain.close());
+  after(async () => {
+    await world.chain.close();
+    scratch.cleanup();
+  });
 
   const call = (who: number, vault: TestVault, fn: string, args: readonly unknown[] = [], value?: bigint) =>
     vaultCall(world.clients.publicClient, world.wallet(who), vault.address, fn, args, value);
@@ -141,8 +147,11 @@ describe("LowBondPoolVault", { skip: !present }, () => {
     await refused(call(OPERATORS[0]!, vault, "bond", [], OPERATOR_BOND), "WrongPhase");
   });
 
-  it("the aggregator alone requests the full exit: queued in EIP-7002 with the pubkey, exact fee forwarded, the rest returned", async () => {
-    const vault = await stakedVault();
+  it("the aggregator alone requests the full exit of a ceremony's 3-of-4 validator: queued in EIP-7002 with the pubkey, exact fee forwarded", async () => {
+    const vault = await ceremonyVault(world, scratch);
+    assert.equal(`0x${vault.deposit.pubkey}`, vault.pool.compositePublicKey);
+    await fundAll(vault);
+    await call(OUTSIDER, vault, "stake");
     await refused(call(OUTSIDER, vault, "requestExit", [100n], 100n), "NotParty");
     await refused(call(OPERATORS[0]!, vault, "requestExit", [100n], 100n), "NotParty");
     await refused(call(AGGREGATOR, vault, "requestExit", [0n], 100n), "FeeAboveMaximum");

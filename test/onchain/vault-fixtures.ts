@@ -3,13 +3,17 @@
  * (CREATE2-predicted) address, as `pool create --withdrawal-vault` does.
  */
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { SecretKey } from "@chainsafe/blst";
 import { getAddress, parseEther, toHex, type Address, type Hex } from "viem";
 import { resolveNetwork, type Network } from "../../src/config/networks.js";
 import { createDeposit, type DepositDataJson } from "../../src/eth/deposit.js";
 import { createVault, deployFactory, predictVaultAddress, type Wallet } from "../../src/onchain/vault-client.js";
 import { vaultDepositData, type VaultConfig, type VaultDepositData } from "../../src/onchain/vault-config.js";
+import { createPool } from "../../src/pool/ceremony.js";
+import type { PoolDefinition } from "../../src/pool/definition.js";
 import { chainClients, type ChainClients } from "../helpers/contracts.js";
+import { endpoint, makeAggregator, makeOperator, SECRET, type Scratch } from "../pool/ceremony-fixtures.js";
 import { DEPOSIT_CONTRACT_ADDRESS, TestChain } from "../helpers/evm.js";
 
 export const HOODI: Network = resolveNetwork("hoodi");
@@ -55,7 +59,6 @@ export interface TestVault {
   address: Address;
   config: VaultConfig;
   deposit: DepositDataJson;
-  secretKey: SecretKey;
 }
 
 /** The deposit of a fresh key for `credentialsAddress` (default: the vault's own predicted address). */
@@ -79,8 +82,31 @@ export async function makeVault(
   const salt = options.salt ?? toHex(randomBytes(32));
   const { publicClient } = world.clients;
   const predicted = await predictVaultAddress(publicClient, world.factory, world.address(DEPLOYER), salt, config);
-  const { deposit, secretKey } = signedDeposit((options.credentials ?? ((v) => credentialsFor(v)))(predicted));
+  const { deposit } = signedDeposit((options.credentials ?? ((v) => credentialsFor(v)))(predicted));
   const data = (options.tamper ?? ((d) => d))(vaultDepositData(deposit));
   const address = await createVault(publicClient, world.wallet(DEPLOYER), world.factory, salt, config, data);
-  return { address, config, deposit, secretKey };
+  return { address, config, deposit };
+}
+
+/**
+ * A vault whose deposit comes from the real 3-of-4 key ceremony (`createPool`, what `pool create
+ * --withdrawal-vault` runs) with the vault's predicted address as withdrawal address.
+ */
+export async function ceremonyVault(world: VaultWorld, scratch: Scratch): Promise<TestVault & { pool: PoolDefinition }> {
+  const config = defaultConfig(world);
+  const salt = toHex(randomBytes(32));
+  const { publicClient } = world.clients;
+  const predicted = await predictVaultAddress(publicClient, world.factory, world.address(DEPLOYER), salt, config);
+  const operators = await Promise.all([1, 2, 3, 4].map(() => makeOperator(scratch)));
+  const result = await createPool({
+    network: HOODI,
+    threshold: 3,
+    operators: operators.map((o, i) => ({ id: i + 1, identity: o.identity, endpoint: endpoint(i + 1) })),
+    withdrawalAddress: predicted,
+    dataDir: makeAggregator(scratch),
+    sealingSecret: SECRET,
+    outDir: join(scratch.dir("bulwark-vault-pool-"), "out"),
+  });
+  const address = await createVault(publicClient, world.wallet(DEPLOYER), world.factory, salt, config, vaultDepositData(result.pool.depositData));
+  return { address, config, deposit: result.pool.depositData, pool: result.pool };
 }
