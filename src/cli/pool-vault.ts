@@ -15,6 +15,7 @@ import { createVault, deployFactory, predictVaultAddress, vaultCall, vaultStatus
 import { connectRpc, type RpcConnection } from "../onchain/rpc.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, ProofFileError } from "../onchain/proof-file.js";
+import type { ValidatorStateProof } from "../onchain/beacon-proof.js";
 import { networkFromOptions, networkOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 
@@ -96,6 +97,27 @@ function readTerms(path: string): VaultTerms {
   }
   return parseVaultTerms(json, path);
 }
+
+const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+/** What `distribute` sends after settlement, when the vault no longer looks at the proof. */
+const EMPTY_PROOF: ValidatorStateProof = {
+  beaconTimestamp: 0n,
+  header: { slot: 0n, proposerIndex: 0n, parentRoot: ZERO32, stateRoot: ZERO32, bodyRoot: ZERO32 },
+  validatorIndex: 0n,
+  validator: {
+    pubkey: `0x${"00".repeat(48)}`,
+    withdrawalCredentials: ZERO32,
+    effectiveBalance: 0n,
+    slashed: false,
+    activationEligibilityEpoch: 0n,
+    activationEpoch: 0n,
+    exitEpoch: 0n,
+    withdrawableEpoch: 0n,
+  },
+  validatorBranch: [],
+  balanceChunk: ZERO32,
+  balanceBranch: [],
+};
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
@@ -230,9 +252,12 @@ export function registerPoolVaultCommands(pool: Command): void {
   );
   simple(
     "distribute",
-    "split the rewards that arrived by the reward shares (proof: validator not exiting, recent)",
-    (c, wallet, v, options) => vaultCall(c.publicClient, wallet, v, "distributeRewards", [parseProofJson(readText(options.proof as string), options.proof as string)]),
-    proofOption,
+    "split the rewards that arrived by the reward shares (while staked, a proof that the validator is not exiting, at most 12 hours old; none after settlement)",
+    (c, wallet, v, options) =>
+      vaultCall(c.publicClient, wallet, v, "distributeRewards", [
+        options.proof === undefined ? EMPTY_PROOF : parseProofJson(readText(options.proof as string), options.proof as string),
+      ]),
+    (cmd) => cmd.option("--proof <file>", "ValidatorStateProof JSON against an EIP-4788 beacon root (not needed once settled)"),
   );
   simple("refund", "after the deadline, if never staked: return every contribution (then withdraw)", (c, wallet, v) => vaultCall(c.publicClient, wallet, v, "refund"));
   simple("withdraw", "pay out what the vault owes this party", (c, wallet, v) => vaultCall(c.publicClient, wallet, v, "withdraw"));
