@@ -1,11 +1,11 @@
 /**
  * `bulwark pool vault …`: the pool's on-chain half (LowBondPoolVault) against any execution-layer
  * JSON-RPC endpoint: deploy-factory, address, deploy, status, bond, fund, stake, exit, vote-exit,
- * distribute, settle, refund, withdraw.
+ * proof (from a beacon node), distribute, settle, refund, withdraw.
  *
  * Transaction hashes and addresses go to stdout; explanations to stderr.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { getAddress, isAddress, toHex, type Address, type Hex } from "viem";
 import { readPoolDefinitionFile } from "../pool/pool-files.js";
@@ -14,8 +14,10 @@ import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultTerms } 
 import { createVault, deployFactory, predictVaultAddress, vaultCall, vaultStatus, VaultCallError, type Wallet } from "../onchain/vault-client.js";
 import { connectRpc, type RpcConnection } from "../onchain/rpc.js";
 import { KeyFileError } from "../onchain/key-file.js";
-import { parseProofJson, ProofFileError } from "../onchain/proof-file.js";
-import type { ValidatorStateProof } from "../onchain/beacon-proof.js";
+import { parseProofJson, proofToJson, ProofFileError } from "../onchain/proof-file.js";
+import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
+
+import { BeaconProofError, type ValidatorStateProof } from "../onchain/beacon-proof.js";
 import { networkFromOptions, networkOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 
@@ -57,7 +59,7 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
     try {
       await action(...args);
     } catch (err) {
-      if (err instanceof VaultCallError || err instanceof VaultConfigError || err instanceof KeyFileError || err instanceof ProofFileError || err instanceof PoolError) {
+      if (err instanceof VaultCallError || err instanceof VaultConfigError || err instanceof KeyFileError || err instanceof ProofFileError || err instanceof BeaconProofError || err instanceof PoolError) {
         throw new CliError(err.message);
       }
       throw err;
@@ -242,6 +244,25 @@ export function registerPoolVaultCommands(pool: Command): void {
   };
   simple("exit", "request the validator's full exit through EIP-7002 (aggregator or stake pool)", exitCall("requestExit"), maxFee);
   simple("vote-exit", "vote for the full exit (operator); the M-th vote sends the EIP-7002 request", exitCall("voteExit"), maxFee);
+
+  vault
+    .command("proof")
+    .description("build the proof `settle` and `distribute` take from a beacon node (header, SSZ state, child block's timestamp)")
+    .addOption(rpcOption())
+    .requiredOption("--vault <address>", "the vault (its validator's pubkey is read from it)", address("--vault"))
+    .requiredOption("--beacon-node <url>", "beacon node with the debug state API")
+    .option("--block-id <id>", "the block whose post-state is proven (it needs a child block)", "finalized")
+    .requiredOption("--out <file>", "where to write the proof JSON")
+    .action(
+      run(async (options: VaultOptions & { beaconNode: string; blockId: string; out: string }) => {
+        const c = await connect(options);
+        const status = await vaultStatus(c.publicClient, options.vault as Address);
+        const proof = await proofFromBeaconNode(options.beaconNode, status.pubkey, options.blockId);
+        writeFileSync(options.out, proofToJson(proof), { mode: 0o644 });
+        process.stdout.write(`${options.out}\n`);
+        say(`proof of validator ${proof.validatorIndex} at slot ${proof.header.slot} (EIP-4788 timestamp ${proof.beaconTimestamp}): exit epoch ${proof.validator.exitEpoch}, withdrawable epoch ${proof.validator.withdrawableEpoch}`);
+      }),
+    );
 
   const proofOption = (cmd: Command) => cmd.requiredOption("--proof <file>", "ValidatorStateProof JSON against an EIP-4788 beacon root");
   simple(

@@ -4,7 +4,7 @@
  * deposit contract and EIP-4788/7002 system contracts). The vault's address is predicted, the 3-of-4
  * ceremony signs the deposit for it, the parties bond and fund, the vault stakes, three operators
  * vote the exit (EIP-7002 dequeues the request for the pool's key), and the vault settles from a
- * proof over a @lodestar/types beacon state.
+ * proof that `pool vault proof` builds from a beacon node serving a @lodestar/types beacon state.
  */
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { getAddress, parseEther, toHex, type Hex } from "viem";
 import { POOL_FILES } from "../../src/pool/definition.js";
-import { proofToJson } from "../../src/onchain/proof-file.js";
+import { parseProofJson, proofToJson } from "../../src/onchain/proof-file.js";
+import { startBeaconNode } from "../helpers/beacon-node.js";
 import { makeBeaconState, publishAndProve } from "../helpers/beacon-state.js";
 import { chainClients, type ChainClients } from "../helpers/contracts.js";
 import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
@@ -154,9 +155,17 @@ describe("bulwark pool vault (CLI, against a JSON-RPC test chain)", { skip: !pre
     writeFileSync(forgedFile, proofToJson({ ...proof, validator: { ...proof.validator, withdrawableEpoch: 1n } }));
     const forged = await bulwark(["vault", "settle", ...as(OUTSIDER), "--vault", vault, "--proof", forgedFile], 1);
     assert.match(forged.stderr, /InvalidProof/);
-    const proofFile = join(root, "proof.json");
-    writeFileSync(proofFile, proofToJson(proof));
-    await bulwark(["vault", "settle", ...as(OUTSIDER), "--vault", vault, "--proof", proofFile]);
+    // The real proof comes from a beacon node: header, SSZ state and the child block's timestamp.
+    const header = { slot: proof.header.slot, proposerIndex: proof.header.proposerIndex, parentRoot: proof.header.parentRoot, bodyRoot: proof.header.bodyRoot };
+    const beacon = await startBeaconNode(state, "electra", header, proof.beaconTimestamp);
+    try {
+      const proofFile = join(root, "proof.json");
+      await bulwark(["vault", "proof", ...rpc(), "--vault", vault, "--beacon-node", beacon.url, "--out", proofFile]);
+      assert.deepEqual(parseProofJson(readFileSync(proofFile, "utf8")), proof, "the beacon node's proof is the one over the published state");
+      await bulwark(["vault", "settle", ...as(OUTSIDER), "--vault", vault, "--proof", proofFile]);
+    } finally {
+      await beacon.close();
+    }
     const status = JSON.parse((await bulwark(["vault", "status", ...rpc(), "--vault", vault])).stdout) as { phase: string; owed: Record<string, string> };
     assert.equal(status.phase, "settled");
     assert.equal(status.owed[address(STAKE_POOL)], parseEther("24").toString());
