@@ -138,6 +138,9 @@ export function registerPoolVaultCommands(pool: Command): void {
         const network = networkFromOptions(options);
         const depositContract = getAddress(toHex(network.config.DEPOSIT_CONTRACT_ADDRESS));
         const c = await connect(options);
+        if (BigInt(c.chain.id) !== BigInt(network.config.DEPOSIT_CHAIN_ID)) {
+          throw new CliError(`${options.rpcUrl} is chain ${c.chain.id}, but ${network.name}'s deposit contract is on chain ${network.config.DEPOSIT_CHAIN_ID}`);
+        }
         const factory = await deployFactory(c.publicClient, sender(c), depositContract);
         process.stdout.write(`${factory}\n`);
         say(`factory deployed at ${factory} on chain ${c.chain.id}, deposit contract ${depositContract} (${network.name})`);

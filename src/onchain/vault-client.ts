@@ -123,7 +123,15 @@ export interface VaultStatus {
 }
 
 export async function vaultStatus(publicClient: PublicClient, vault: Address): Promise<VaultStatus> {
-  const read = (functionName: string, args: readonly unknown[] = []) => publicClient.readContract({ address: vault, abi: abi(VAULT), functionName, args });
+  const code = await publicClient.getCode({ address: vault });
+  if (code === undefined || code === "0x") throw new VaultCallError(`there is no contract at ${vault} on chain ${await publicClient.getChainId()}`);
+  const read = async (functionName: string, args: readonly unknown[] = []) => {
+    try {
+      return await publicClient.readContract({ address: vault, abi: abi(VAULT), functionName, args });
+    } catch (err) {
+      throw new VaultCallError(`${vault} does not answer as a LowBondPoolVault (${functionName}: ${(err as BaseError).shortMessage ?? (err as Error).message})`, undefined, { cause: err });
+    }
+  };
   const [phase, aggregator, operators, threshold, aggregatorBond, operatorBond, stakePool, stakePoolFunding, stakeDeadline, deposit, exitVotes, exitRequests, unallocated, exitFee] =
     await Promise.all(
       ["phase", "aggregator", "operators", "threshold", "aggregatorBond", "operatorBond", "stakePool", "stakePoolFunding", "stakeDeadline", "deposit", "exitVotes", "exitRequests", "unallocated", "exitFee"].map((f) =>

@@ -62,11 +62,15 @@ describe("bulwark pool vault (CLI, against a JSON-RPC test chain)", { skip: !pre
     scratch.cleanup();
   });
 
-  test("deploy-factory, then the vault's address from its terms; a key file others can read is refused", async () => {
+  test("deploy-factory (on the network's chain only), then the vault's address from its terms; a key file others can read is refused", async () => {
     writeFileSync(join(root, "open-key"), `${chain.accounts[0]!.privateKey}\n`, { mode: 0o644 });
     const open = await bulwark(["vault", "deploy-factory", ...rpc(), "--key-file", join(root, "open-key"), "--network", "hoodi"], 1);
     assert.match(open.stderr, /readable by others.*chmod 600/);
 
+    const otherChain = await bulwark(["vault", "deploy-factory", ...as(AGGREGATOR), "--network", "mainnet"], 1);
+    assert.match(otherChain.stderr, /is chain 560048, but mainnet's deposit contract is on chain 1/);
+    const noContract = await bulwark(["vault", "status", ...rpc(), "--vault", address(OUTSIDER)], 1);
+    assert.match(noContract.stderr, /no contract at/);
     factory = (await bulwark(["vault", "deploy-factory", ...as(AGGREGATOR), "--network", "hoodi"])).stdout.trim();
     assert.match(factory, /^0x[0-9a-fA-F]{40}$/);
     writeFileSync(

@@ -17,7 +17,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createBlock, type Block } from "@ethereumjs/block";
-import { Common, Hardfork, Mainnet } from "@ethereumjs/common";
+import { Common, Hardfork, Hoodi } from "@ethereumjs/common";
 import { createTxFromRLP, type TypedTransaction } from "@ethereumjs/tx";
 import { bytesToHex, createZeroAddress, setLengthLeft, createAddressFromString, hexToBytes, type PrefixedHexString } from "@ethereumjs/util";
 import { buildBlock, createVM, type BlockBuilder, type TxReceipt, type VM } from "@ethereumjs/vm";
@@ -122,7 +122,8 @@ export class TestChain {
   }
 
   static async start(options: { accounts?: number; genesisTimestamp?: number } = {}): Promise<TestChain> {
-    const common = new Common({ chain: Mainnet, hardfork: Hardfork.Prague });
+    // Hoodi's chain id (560048) and deposit contract address, with Prague rules from genesis.
+    const common = new Common({ chain: Hoodi, hardfork: Hardfork.Prague });
     const vm = await createVM({ common });
     const accounts: TestAccount[] = [];
     for (let i = 0; i < (options.accounts ?? 12); i++) {
