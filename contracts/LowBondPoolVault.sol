@@ -147,6 +147,7 @@ contract LowBondPoolVault {
         uint256 bonds = c.aggregatorBond + n * c.operatorBond;
         if (bonds > DEPOSIT_AMOUNT) revert BadConfig("bonds above 32 ETH");
         if (uint256(c.aggregatorRewardBps) + n * uint256(c.operatorRewardBps) > 10_000) revert BadConfig("reward shares above 100%");
+        if (c.stakeDeadline <= block.timestamp) revert BadConfig("stake deadline already passed");
         for (uint256 i = 0; i < n; i++) {
             address op = c.operators[i];
             if (op == address(0) || op == c.aggregator || op == c.stakePool || isOperator[op]) revert BadConfig("operators distinct from each other and the other parties");

@@ -10,8 +10,10 @@ import { type Command, Option } from "commander";
 import { getAddress, isAddress, toHex, type Address, type Hex } from "viem";
 import { readPoolDefinitionFile } from "../pool/pool-files.js";
 import { PoolError } from "../pool/errors.js";
-import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultTerms } from "../onchain/vault-config.js";
-import { createVault, deployFactory, predictVaultAddress, vaultCall, vaultStatus, VaultCallError, type Wallet } from "../onchain/vault-client.js";
+import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultDepositData, type VaultTerms } from "../onchain/vault-config.js";
+import { createVault, deployFactory, predictVaultAddress, VAULT, vaultCall, vaultStatus, VaultCallError, type VaultStatus, type Wallet } from "../onchain/vault-client.js";
+import { contractArtifact } from "../onchain/artifacts.js";
+import { depositForkVersion, verifyDepositSignature } from "../eth/deposit.js";
 import { connectRpc, type RpcConnection } from "../onchain/rpc.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, proofToJson, ProofFileError } from "../onchain/proof-file.js";
@@ -123,6 +125,23 @@ const EMPTY_PROOF: ValidatorStateProof = {
 
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
+/** The vault's status, once its deposit signature verifies for the network (and names the pool's key). */
+async function checkedVault(c: RpcConnection, vault: Address, options: Record<string, unknown>): Promise<VaultStatus> {
+  const network = networkFromOptions(options as { network: string; genesisValidatorsRoot?: string });
+  const s = await vaultStatus(c.publicClient, vault);
+  const bytes = (h: Hex) => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
+  const deposit = (await c.publicClient.readContract({ address: vault, abi: contractArtifact(VAULT).abi, functionName: "deposit" })) as VaultDepositData;
+  const message = { pubkey: bytes(deposit.pubkey), withdrawalCredentials: bytes(deposit.withdrawalCredentials), amount: Number(deposit.amountGwei) };
+  if (!verifyDepositSignature(message, bytes(deposit.signature), depositForkVersion(network))) {
+    throw new CliError(`vault ${vault}'s deposit signature does not verify for ${network.name}: the beacon chain would reject the deposit; do not pay in`);
+  }
+  if (options.pool !== undefined) {
+    const def = readPoolDefinitionFile(options.pool as string);
+    if (def.compositePublicKey !== deposit.pubkey.toLowerCase()) throw new CliError(`vault ${vault} stakes ${deposit.pubkey}, not the pool's validator ${def.compositePublicKey}`);
+  }
+  return s;
+}
+
 export function registerPoolVaultCommands(pool: Command): void {
   const vault = pool.command("vault").description("the pool's on-chain vault: bonds, stake, EIP-7002 exits, settlement from an EIP-4788 proof");
 
@@ -225,18 +244,32 @@ export function registerPoolVaultCommands(pool: Command): void {
     );
   };
 
-  simple("bond", "pay this party's bond (aggregator or operator), the exact amount the vault asks", async (c, wallet, v) => {
-    const s = await vaultStatus(c.publicClient, v);
-    const me = wallet.account.address;
-    const amount = me === s.aggregator ? s.aggregatorBond : s.operators.includes(me) ? s.operatorBond : undefined;
-    if (amount === undefined) throw new CliError(`${me} is neither the aggregator nor an operator of vault ${v}`);
-    return vaultCall(c.publicClient, wallet, v, "bond", [], amount);
-  });
+  // Before paying in, each party checks the deposit the vault will make: the deposit contract does
+  // not verify its signature, and a deposit the beacon chain rejects would lock the 32 ETH for good.
+  const depositCheck = (cmd: Command) =>
+    cmd
+      .addOption(networkOption())
+      .addOption(genesisValidatorsRootOption())
+      .option("--pool <file>", "pool.json: also check that the vault stakes this pool's validator");
+  simple(
+    "bond",
+    "check the vault's deposit, then pay this party's bond (aggregator or operator), the exact amount the vault asks",
+    async (c, wallet, v, options) => {
+      const s = await checkedVault(c, v, options);
+      const me = wallet.account.address;
+      const amount = me === s.aggregator ? s.aggregatorBond : s.operators.includes(me) ? s.operatorBond : undefined;
+      if (amount === undefined) throw new CliError(`${me} is neither the aggregator nor an operator of vault ${v}`);
+      return vaultCall(c.publicClient, wallet, v, "bond", [], amount);
+    },
+    depositCheck,
+  );
 
-  simple("fund", "pay the stake pool's part of the 32 ETH", async (c, wallet, v) => {
-    const s = await vaultStatus(c.publicClient, v);
-    return vaultCall(c.publicClient, wallet, v, "fund", [], s.stakePoolFunding);
-  });
+  simple(
+    "fund",
+    "check the vault's deposit, then pay the stake pool's part of the 32 ETH",
+    async (c, wallet, v, options) => vaultCall(c.publicClient, wallet, v, "fund", [], (await checkedVault(c, v, options)).stakePoolFunding),
+    depositCheck,
+  );
 
   simple("stake", "send the 32 ETH deposit once every party has paid in", (c, wallet, v) => vaultCall(c.publicClient, wallet, v, "stake"));
 

@@ -117,14 +117,17 @@ describe("bulwark pool vault (CLI, against a JSON-RPC test chain)", { skip: !pre
   });
 
   test("bond, fund, stake; refusals carry the contract's reason", async () => {
-    const outsider = await bulwark(["vault", "bond", ...as(OUTSIDER), "--vault", vault], 1);
+    const pay = (verb: string, who: number) => ["vault", verb, ...as(who), "--vault", vault, "--network", "hoodi", "--pool", join(out, "pool.json")];
+    const wrongNetwork = await bulwark(["vault", "bond", ...as(AGGREGATOR), "--vault", vault, "--network", "sepolia"], 1);
+    assert.match(wrongNetwork.stderr, /deposit signature does not verify for sepolia/);
+    const outsider = await bulwark(pay("bond", OUTSIDER), 1);
     assert.match(outsider.stderr, /neither the aggregator nor an operator/);
     const early = await bulwark(["vault", "stake", ...as(OUTSIDER), "--vault", vault], 1);
     assert.match(early.stderr, /NotAllPaidIn\(0, 6\)/);
-    for (const i of [AGGREGATOR, ...OPERATORS]) await bulwark(["vault", "bond", ...as(i), "--vault", vault]);
-    const again = await bulwark(["vault", "bond", ...as(OPERATORS[0]!), "--vault", vault], 1);
+    for (const i of [AGGREGATOR, ...OPERATORS]) await bulwark(pay("bond", i));
+    const again = await bulwark(pay("bond", OPERATORS[0]!), 1);
     assert.match(again.stderr, /AlreadyPaidIn/);
-    await bulwark(["vault", "fund", ...as(STAKE_POOL), "--vault", vault]);
+    await bulwark(pay("fund", STAKE_POOL));
     await bulwark(["vault", "stake", ...as(OUTSIDER), "--vault", vault]);
     const twice = await bulwark(["vault", "stake", ...as(OUTSIDER), "--vault", vault], 1);
     assert.match(twice.stderr, /WrongPhase/);

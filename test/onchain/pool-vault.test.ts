@@ -97,6 +97,7 @@ describe("LowBondPoolVault", { skip: !present }, () => {
     await refused(makeVault(world, { tamper: (d) => ({ ...d, signature: `0x${"11".repeat(96)}` }) }), "BadDeposit");
     await refused(makeVault(world, { config: { threshold: 5n } }), "BadConfig");
     await refused(makeVault(world, { config: { operatorBond: parseEther("8") } }), "BadConfig");
+    await refused(makeVault(world, { config: { stakeDeadline: BigInt(world.chain.pendingTimestamp - 1) } }), "BadConfig");
     const ok = await makeVault(world, { credentials: (v) => credentialsFor(v, 0x02) });
     assert.equal((await vaultStatus(world.clients.publicClient, ok.address)).phase, "funding");
   });
