@@ -1,14 +1,18 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createPublicClient, createWalletClient, defineChain, http, parseAbi, toHex, type Hex } from "viem";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createPublicClient, createWalletClient, decodeEventLog, defineChain, http, parseAbi, toHex, type Abi, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   BEACON_ROOTS_ADDRESS,
   DEPOSIT_CONTRACT_ADDRESS,
+  EVM_VECTORS_DIR,
   evmVectorsPresent,
   TestChain,
   WITHDRAWAL_REQUESTS_ADDRESS,
 } from "../helpers/evm.js";
+import { signedDeposit } from "./vault-fixtures.js";
 
 const present = evmVectorsPresent();
 if (!present) console.log("# skipping EVM harness tests: ../shared/vectors/evm is absent");
@@ -40,6 +44,32 @@ describe("test EVM harness (Prague, real system contracts)", { skip: !present },
       functionName: "get_deposit_root",
     });
     assert.equal(root, "0xd70a234731285c6804c2a4f56711ddb8c82c99740f207854891028af34e27e5e");
+  });
+
+  it("accepts a real deposit and serves its DepositEvent through eth_getLogs", async () => {
+    const { pub, wallet } = clients();
+    const depositAbi = JSON.parse(readFileSync(join(EVM_VECTORS_DIR, "deposit_contract.abi.json"), "utf8")) as Abi;
+    const credentials = new Uint8Array(32);
+    credentials[0] = 1;
+    const { deposit } = signedDeposit(credentials);
+    const from = await pub.getBlockNumber();
+    const hash = await wallet.writeContract({
+      address: DEPOSIT_CONTRACT_ADDRESS,
+      abi: depositAbi,
+      functionName: "deposit",
+      args: [`0x${deposit.pubkey}`, `0x${deposit.withdrawal_credentials}`, `0x${deposit.signature}`, `0x${deposit.deposit_data_root}`],
+      value: 32n * 10n ** 18n,
+    });
+    assert.equal((await pub.waitForTransactionReceipt({ hash })).status, "success");
+    const logs = await pub.getLogs({ address: DEPOSIT_CONTRACT_ADDRESS, fromBlock: from, toBlock: "latest" });
+    assert.equal(logs.length, 1);
+    assert.equal(logs[0]!.transactionHash, hash);
+    const event = decodeEventLog({ abi: depositAbi, data: logs[0]!.data, topics: logs[0]!.topics }) as unknown as { eventName: string; args: { pubkey: Hex } };
+    assert.equal(event.eventName, "DepositEvent");
+    assert.equal(event.args.pubkey, `0x${deposit.pubkey}`);
+    assert.deepEqual(await pub.getLogs({ address: BEACON_ROOTS_ADDRESS, fromBlock: from }), []);
+    const count = await pub.readContract({ address: DEPOSIT_CONTRACT_ADDRESS, abi: depositAbi, functionName: "get_deposit_count" });
+    assert.equal(count, "0x0100000000000000", "one deposit (little-endian count)");
   });
 
   it("stores the parent beacon block root through EIP-4788 and serves it by timestamp", async () => {
