@@ -1,6 +1,7 @@
 /**
  * Embedded SQLite protection store (better-sqlite3): WAL journal with synchronous=FULL, so every
- * commit is fsync'd before `checkAndRecord` resolves. Calls that arrive while a commit runs, or in
+ * commit is fsync'd before `checkAndRecord` resolves. Signing groups are committed by a thread of
+ * their own (commit-thread.ts), the rest (imports, exports, prunes, health) on this thread. Calls that arrive while a commit runs, or in
  * the same event-loop turn, share one transaction and one fsync (../group-commit.ts); each request
  * is still decided after every earlier one (../decide.ts). Transactions are BEGIN IMMEDIATE:
  * another process writing the same file waits for the lock.
@@ -19,7 +20,7 @@ import {
   type StoreHealth,
 } from "../store.js";
 import type { Decision, ProtectionRequest, Pubkey, Root } from "../types.js";
-import { groupCommitter } from "./check-and-record.js";
+import { SqliteCommitThread } from "./commit-thread.js";
 import { prepareInterchange } from "./interchange.js";
 import { prune } from "./prune.js";
 import { openDatabase } from "./schema.js";
@@ -34,15 +35,23 @@ export interface SqliteStoreOptions {
 
 export class SqliteProtectionStore implements ProtectionStore {
   private readonly groups: GroupCommit;
+  private readonly commitThread: SqliteCommitThread;
   private readonly interchange;
 
   private constructor(
+    /** This thread's connection: opening, imports, exports, prunes, health. */
     private readonly db: Database.Database,
     readonly genesisValidatorsRoot: Root,
     readonly path: string,
   ) {
-    const commit = groupCommitter(db);
-    this.groups = new GroupCommit({ maxGroupRequests: GROUP_COMMIT_LIMIT, maxInFlight: 1, commit: async (requests) => commit(requests) });
+    // Signing groups commit on a connection of their own in a thread of their own: the event loop
+    // goes on parsing requests and handing out signatures while a commit waits for its fsync.
+    this.commitThread = new SqliteCommitThread(path);
+    this.groups = new GroupCommit({
+      maxGroupRequests: GROUP_COMMIT_LIMIT,
+      maxInFlight: 1,
+      commit: (requests) => this.commitThread.commit(requests),
+    });
     this.interchange = prepareInterchange(db);
   }
 
@@ -91,6 +100,7 @@ export class SqliteProtectionStore implements ProtectionStore {
     if (this.groups.closed) return;
     // Let any queued group commit finish before the connection goes away.
     await this.groups.close();
+    await this.commitThread.close();
     this.db.close();
   }
 
