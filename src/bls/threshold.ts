@@ -184,8 +184,8 @@ export function secretKeyToPublicKey(secret: Uint8Array): Uint8Array {
  * compressed. Uses exactly the first `threshold` partials; all ids are checked (integers 1..N, no
  * duplicates, no 0) and at least `threshold` partials are required. Each partial used must be a
  * valid G2 point (subgroup-checked, not infinity); whether it is a valid signature is not checked
- * here: the coordinator verifies each partial against its component key first, and the result
- * against the composite key, before it returns anything.
+ * here: the coordinator verifies the result against the composite key before it returns anything,
+ * and the partials against their component keys only when that fails (src/pool/quorum.ts).
  */
 export function recoverSignature(
   partials: readonly PartialSignature[],
