@@ -9,19 +9,9 @@
  * transaction back, nothing is signed. The pool opens fresh connections when the database is back;
  * no restart is needed.
  */
-import { GroupCommit } from "../group-commit.js";
-import type { ValidatorHistory } from "../history.js";
-import { assertImportable } from "../request-checks.js";
-import { HEALTH_PROBE_SQL, measureHealth } from "../store-health.js";
-import {
-  type ImportOptions,
-  type ImportSummary,
-  type ProtectionStore,
-  ProtectionStoreError,
-  type PruneSummary,
-  type StoreHealth,
-} from "../store.js";
-import type { Decision, ProtectionRequest, Pubkey, Root } from "../types.js";
+import { BackedProtectionStore, type StorageBackend } from "../backed-store.js";
+import { HEALTH_PROBE_SQL } from "../store-health.js";
+import type { Root } from "../types.js";
 import { checkAndRecordGroup } from "./check-and-record.js";
 import { begin, commit, type Connection, createPool, type PostgresStoreOptions, withConnection } from "./connection.js";
 import { exportHistory, importHistory, listValidators } from "./interchange.js";
@@ -31,17 +21,43 @@ import { prune } from "./prune.js";
 /** Requests merged into one transaction at most (each distinct validator holds one lock). */
 const MAX_GROUP_REQUESTS = 128;
 
-export class PostgresProtectionStore implements ProtectionStore {
-  private readonly groups: GroupCommit;
+function postgresBackend(connection: Connection, genesisValidatorsRoot: Root): StorageBackend {
+  return {
+    commitGroup: (requests) => withConnection(connection, (client) => checkAndRecordGroup(client, requests)),
+    importHistory: (validators, options) => importHistory(connection, validators, options),
+    exportHistory: (pubkeys) => exportHistory(connection, pubkeys),
+    listValidators: () => listValidators(connection),
+    prune: (keepEpochs, slotsPerEpoch) => prune(connection, keepEpochs, slotsPerEpoch),
+    async healthProblem(lastWriteError) {
+      const { rows } = await connection.pool.query<{ gvr: string | null }>(HEALTH_PROBE_SQL);
+      if (rows[0]?.gvr !== genesisValidatorsRoot) return `database is bound to genesis validators root ${rows[0]?.gvr}`;
+      if (lastWriteError === undefined) return undefined;
+      // Reads work again; a durable write proves the database takes records again.
+      try {
+        await withConnection(connection, async (client) => {
+          await client.query(
+            `${begin()} INSERT INTO metadata (key, value) VALUES ('last_health_write', now()::text)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          );
+          await commit(client);
+        });
+        return undefined;
+      } catch {
+        return `last write failed: ${lastWriteError}`;
+      }
+    },
+    close: () => connection.pool.end(),
+  };
+}
 
+export class PostgresProtectionStore extends BackedProtectionStore {
   private constructor(
     private readonly connection: Connection,
-    readonly genesisValidatorsRoot: Root,
+    genesisValidatorsRoot: Root,
   ) {
-    this.groups = new GroupCommit({
+    super(genesisValidatorsRoot, postgresBackend(connection, genesisValidatorsRoot), {
       maxGroupRequests: MAX_GROUP_REQUESTS,
       maxInFlight: connection.poolSize,
-      commit: (requests) => withConnection(connection, (client) => checkAndRecordGroup(client, requests)),
     });
   }
 
@@ -65,65 +81,5 @@ export class PostgresProtectionStore implements ProtectionStore {
       throw err;
     }
     return new PostgresProtectionStore(connection, gvr);
-  }
-
-  checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
-    return this.groups.submit(requests);
-  }
-
-  async importHistory(genesisValidatorsRoot: Root, validators: readonly ValidatorHistory[], options: ImportOptions = {}): Promise<ImportSummary> {
-    this.assertOpen();
-    assertImportable(this.genesisValidatorsRoot, genesisValidatorsRoot, validators);
-    return importHistory(this.connection, validators, options);
-  }
-
-  async *exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> {
-    this.assertOpen();
-    yield* exportHistory(this.connection, pubkeys);
-  }
-
-  async listValidators(): Promise<Pubkey[]> {
-    this.assertOpen();
-    return listValidators(this.connection);
-  }
-
-  async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {
-    this.assertOpen();
-    return prune(this.connection, keepEpochs, slotsPerEpoch);
-  }
-
-  health(): Promise<StoreHealth> {
-    return measureHealth(async () => {
-      this.assertOpen();
-      const { rows } = await this.connection.pool.query<{ gvr: string | null }>(HEALTH_PROBE_SQL);
-      if (rows[0]?.gvr !== this.genesisValidatorsRoot) return `database is bound to genesis validators root ${rows[0]?.gvr}`;
-      const failure = this.groups.lastWriteError;
-      if (failure === undefined) return undefined;
-      // Reads work again; a durable write proves the database takes records again.
-      try {
-        await withConnection(this.connection, async (client) => {
-          await client.query(
-            `${begin()} INSERT INTO metadata (key, value) VALUES ('last_health_write', now()::text)
-             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-          );
-          await commit(client);
-        });
-      } catch {
-        return `last write failed: ${failure}`;
-      }
-      if (this.groups.lastWriteError === failure) this.groups.lastWriteError = undefined;
-      return undefined;
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.groups.closed) return;
-    // Let queued and running transactions finish before the connections go away.
-    await this.groups.close();
-    await this.connection.pool.end();
-  }
-
-  private assertOpen(): void {
-    if (this.groups.closed) throw new ProtectionStoreError("slashing-protection database is closed");
   }
 }

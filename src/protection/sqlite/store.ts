@@ -1,25 +1,16 @@
 /**
  * Embedded SQLite protection store (better-sqlite3): WAL journal with synchronous=FULL, so every
  * commit is fsync'd before `checkAndRecord` resolves. Signing groups are committed by a thread of
- * their own (commit-thread.ts), the rest (imports, exports, prunes, health) on this thread. Calls that arrive while a commit runs, or in
- * the same event-loop turn, share one transaction and one fsync (../group-commit.ts); each request
- * is still decided after every earlier one (../decide.ts). Transactions are BEGIN IMMEDIATE:
- * another process writing the same file waits for the lock.
+ * their own (commit-thread.ts), the rest (imports, exports, prunes, health) on this thread. Calls
+ * that arrive while a commit runs, or in the same event-loop turn, share one transaction and one
+ * fsync (../group-commit.ts); each request is still decided after every earlier one
+ * (../decide.ts). Transactions are BEGIN IMMEDIATE: another process writing the same file waits
+ * for the lock.
  */
 import type Database from "better-sqlite3";
-import { GroupCommit } from "../group-commit.js";
-import type { ValidatorHistory } from "../history.js";
-import { assertImportable } from "../request-checks.js";
-import { HEALTH_PROBE_SQL, measureHealth } from "../store-health.js";
-import {
-  type ImportOptions,
-  type ImportSummary,
-  type ProtectionStore,
-  ProtectionStoreError,
-  type PruneSummary,
-  type StoreHealth,
-} from "../store.js";
-import type { Decision, ProtectionRequest, Pubkey, Root } from "../types.js";
+import { BackedProtectionStore, type StorageBackend } from "../backed-store.js";
+import { HEALTH_PROBE_SQL } from "../store-health.js";
+import type { Root } from "../types.js";
 import { SqliteCommitThread } from "./commit-thread.js";
 import { prepareInterchange } from "./interchange.js";
 import { prune } from "./prune.js";
@@ -33,26 +24,39 @@ export interface SqliteStoreOptions {
   genesisValidatorsRoot: Root;
 }
 
-export class SqliteProtectionStore implements ProtectionStore {
-  private readonly groups: GroupCommit;
-  private readonly commitThread: SqliteCommitThread;
-  private readonly interchange;
+/**
+ * `db` is this thread's connection; signing groups commit on the commit thread's own connection,
+ * so the event loop goes on parsing requests and handing out signatures while a commit waits for
+ * its fsync.
+ */
+function sqliteBackend(db: Database.Database, path: string): StorageBackend {
+  const commitThread = new SqliteCommitThread(path);
+  const interchange = prepareInterchange(db);
+  return {
+    commitGroup: (requests) => commitThread.commit(requests),
+    importHistory: async (validators, options) => interchange.importHistory(validators, options),
+    exportHistory: (pubkeys) => interchange.exportHistory(pubkeys),
+    listValidators: async () => interchange.listValidators(),
+    prune: async (keepEpochs, slotsPerEpoch) => prune(db, keepEpochs, slotsPerEpoch),
+    async healthProblem(lastWriteError) {
+      db.prepare(HEALTH_PROBE_SQL).get();
+      // Only a commit that succeeds clears a failed one.
+      return lastWriteError === undefined ? undefined : `last write failed: ${lastWriteError}`;
+    },
+    async close() {
+      await commitThread.close();
+      db.close();
+    },
+  };
+}
 
+export class SqliteProtectionStore extends BackedProtectionStore {
   private constructor(
-    /** This thread's connection: opening, imports, exports, prunes, health. */
-    private readonly db: Database.Database,
-    readonly genesisValidatorsRoot: Root,
+    db: Database.Database,
+    genesisValidatorsRoot: Root,
     readonly path: string,
   ) {
-    // Signing groups commit on a connection of their own in a thread of their own: the event loop
-    // goes on parsing requests and handing out signatures while a commit waits for its fsync.
-    this.commitThread = new SqliteCommitThread(path);
-    this.groups = new GroupCommit({
-      maxGroupRequests: GROUP_COMMIT_LIMIT,
-      maxInFlight: 1,
-      commit: (requests) => this.commitThread.commit(requests),
-    });
-    this.interchange = prepareInterchange(db);
+    super(genesisValidatorsRoot, sqliteBackend(db, path), { maxGroupRequests: GROUP_COMMIT_LIMIT, maxInFlight: 1 });
   }
 
   /** Opens (creating if needed) the database in `dataDir`, bound to one genesis validators root. */
@@ -60,51 +64,5 @@ export class SqliteProtectionStore implements ProtectionStore {
     const gvr = options.genesisValidatorsRoot.toLowerCase();
     const { db, path } = openDatabase(options.dataDir, gvr);
     return new SqliteProtectionStore(db, gvr, path);
-  }
-
-  checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
-    return this.groups.submit(requests);
-  }
-
-  async importHistory(genesisValidatorsRoot: Root, validators: readonly ValidatorHistory[], options: ImportOptions = {}): Promise<ImportSummary> {
-    this.assertOpen();
-    assertImportable(this.genesisValidatorsRoot, genesisValidatorsRoot, validators);
-    return this.interchange.importHistory(validators, options);
-  }
-
-  async *exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> {
-    this.assertOpen();
-    yield* this.interchange.exportHistory(pubkeys);
-  }
-
-  async listValidators(): Promise<Pubkey[]> {
-    this.assertOpen();
-    return this.interchange.listValidators();
-  }
-
-  async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {
-    this.assertOpen();
-    return prune(this.db, keepEpochs, slotsPerEpoch);
-  }
-
-  health(): Promise<StoreHealth> {
-    return measureHealth(async () => {
-      this.assertOpen();
-      this.db.prepare(HEALTH_PROBE_SQL).get();
-      const failure = this.groups.lastWriteError;
-      return failure === undefined ? undefined : `last write failed: ${failure}`;
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.groups.closed) return;
-    // Let any queued group commit finish before the connection goes away.
-    await this.groups.close();
-    await this.commitThread.close();
-    this.db.close();
-  }
-
-  private assertOpen(): void {
-    if (this.groups.closed) throw new ProtectionStoreError("slashing-protection database is closed");
   }
 }
