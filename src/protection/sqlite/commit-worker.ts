@@ -24,7 +24,7 @@ parentPort!.on("message", (message: CommitMessage) => {
   let reply: CommitReply;
   try {
     // Prepared lazily, and again after a failure: a table that is back makes the next group work.
-    db ??= connect(path);
+    db ??= connect(path, { mustExist: true });
     commit ??= groupCommitter(db);
     reply = { id: message.id, decisions: commit(message.requests) };
   } catch (err) {

@@ -44,9 +44,13 @@ CREATE INDEX IF NOT EXISTS signed_attestations_by_source
   ON signed_attestations (validator_id, source_epoch, target_epoch);
 `;
 
-/** A connection with the settings every one needs: WAL, fsync on every commit, wait for other writers. */
-export function connect(path: string): Database.Database {
-  const db = new Database(path);
+/**
+ * A connection with the settings every one needs: WAL, fsync on every commit, wait for other
+ * writers. `mustExist` for connections opened after the store's own, so that a file deleted
+ * meanwhile is an error instead of a new empty database.
+ */
+export function connect(path: string, options: { mustExist?: boolean } = {}): Database.Database {
+  const db = new Database(path, { fileMustExist: options.mustExist === true });
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
