@@ -47,6 +47,12 @@ function attestation(pubkey: string, epoch: number, signingRoot: string): Attest
   return { kind: "attestation", pubkey, sourceEpoch: epoch, targetEpoch: epoch + 1, signingRoot };
 }
 
+/** A row of timed calls. */
+function callsRow(measurement: string, latencies: number[], seconds: number, note: string): BenchRow {
+  const stats = latencyStats(latencies);
+  return { measurement, count: latencies.length, unit: "ops", seconds, meanMs: stats.meanMs, p99Ms: stats.p99Ms, note };
+}
+
 function refusals(decisions: Decision[][]): number {
   let n = 0;
   for (const call of decisions) for (const d of call) if (!d.allowed) n++;
@@ -122,22 +128,17 @@ const manyKeys: Benchmark = {
         roundSeconds.push((performance.now() - roundStart) / 1000);
       }
       const seconds = (performance.now() - started) / 1000;
-      const stats = latencyStats(latencies);
       const first = roundSeconds[0]!;
       const rest = roundSeconds.slice(1);
       const restMean = rest.reduce((a, b) => a + b, 0) / Math.max(rest.length, 1);
       return [
-        {
-          measurement: `check-and-record, ${MANY_KEYS.toLocaleString("en-US")} keys, concurrent rounds`,
-          count: latencies.length,
-          unit: "ops",
+        callsRow(
+          `check-and-record, ${MANY_KEYS.toLocaleString("en-US")} keys, concurrent rounds`,
+          latencies,
           seconds,
-          meanMs: stats.meanMs,
-          p99Ms: stats.p99Ms,
-          note:
-            `round 1 (new keys) ${(first * 1000).toFixed(0)} ms, later rounds ${(restMean * 1000).toFixed(0)} ms each` +
+          `round 1 (new keys) ${(first * 1000).toFixed(0)} ms, later rounds ${(restMean * 1000).toFixed(0)} ms each` +
             (refused ? `, ${refused} REFUSED (unexpected)` : ""),
-        },
+        ),
       ];
     }),
 };
@@ -172,20 +173,15 @@ const streams: Benchmark = {
       );
       const seconds = (performance.now() - started) / 1000;
       const loop = performance.eventLoopUtilization(loop0);
-      const stats = latencyStats(latencies);
       return [
-        {
-          measurement: `check-and-record, ${STREAMS} concurrent callers`,
-          count: latencies.length,
-          unit: "ops",
+        callsRow(
+          `check-and-record, ${STREAMS} concurrent callers`,
+          latencies,
           seconds,
-          meanMs: stats.meanMs,
-          p99Ms: stats.p99Ms,
-          note:
-            `event loop busy ${((loop.active * 1000) / latencies.length).toFixed(0)} us per call ` +
+          `event loop busy ${((loop.active * 1000) / latencies.length).toFixed(0)} us per call ` +
             `(${(100 * loop.utilization).toFixed(0)}% of the time)` +
             (refused ? `, ${refused} REFUSED (unexpected)` : ""),
-        },
+        ),
       ];
     }),
 };
