@@ -5,7 +5,7 @@
  * writes, commit), imports, exports, prunes, a health probe and closing. A new table or method
  * goes into StorageBackend and each backend, and is exposed here.
  */
-import { GroupCommit } from "./group-commit.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import type { ValidatorHistory } from "./history.js";
 import { assertImportable } from "./request-checks.js";
 import { measureHealth } from "./store-health.js";
@@ -36,12 +36,8 @@ export interface StorageBackend {
   close(): Promise<void>;
 }
 
-export interface GroupLimits {
-  /** Requests merged into one transaction at most. */
-  maxGroupRequests: number;
-  /** Transactions running at once. */
-  maxInFlight: number;
-}
+/** How a backend's calls are grouped into transactions (group-commit.ts). */
+export type GroupLimits = Omit<GroupCommitOptions, "commit">;
 
 export abstract class BackedProtectionStore implements ProtectionStore {
   private readonly groups: GroupCommit;

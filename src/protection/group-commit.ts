@@ -12,8 +12,15 @@ import type { Decision, ProtectionRequest } from "./types.js";
 export interface GroupCommitOptions {
   /** Requests merged into one transaction at most (a call is never split). */
   maxGroupRequests: number;
-  /** Transactions running at once (SQLite: 1, one writer; PostgreSQL: the pool size). */
+  /** Transactions running or queued at once (PostgreSQL: the pool size). */
   maxInFlight: number;
+  /**
+   * When true, a group that is not full goes only when no other one is in flight: for a single
+   * writer (SQLite), where a second group can only queue behind the first. A full one still goes
+   * at once, so that a burst commits back to back instead of waiting for each reply; a partial
+   * one keeps collecting callers until the writer is free, so a commit serves as many as it can.
+   */
+  partialGroupsWait?: boolean;
   /** Decides and durably records one group in one transaction; rejects on any storage failure. */
   commit(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
 }
@@ -66,6 +73,7 @@ export class GroupCommit {
 
   private dispatch(): void {
     while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
+      if (this.options.partialGroupsWait === true && this.inFlight > 0 && this.pendingRequests < this.options.maxGroupRequests) return;
       const calls: PendingCall[] = [];
       let size = 0;
       while (this.pending.length > 0 && (calls.length === 0 || size + this.pending[0]!.requests.length <= this.options.maxGroupRequests)) {

@@ -56,7 +56,12 @@ export class SqliteProtectionStore extends BackedProtectionStore {
     genesisValidatorsRoot: Root,
     readonly path: string,
   ) {
-    super(genesisValidatorsRoot, sqliteBackend(db, path), { maxGroupRequests: GROUP_COMMIT_LIMIT, maxInFlight: 1 });
+    super(genesisValidatorsRoot, sqliteBackend(db, path), {
+      maxGroupRequests: GROUP_COMMIT_LIMIT,
+      // One writer: a second group only queues on the commit thread, behind the one committing.
+      maxInFlight: 2,
+      partialGroupsWait: true,
+    });
   }
 
   /** Opens (creating if needed) the database in `dataDir`, bound to one genesis validators root. */
