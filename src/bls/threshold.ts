@@ -201,6 +201,32 @@ export function recoverSignature(
   return recovered.serialize();
 }
 
+/** A partial signature blst has already parsed with validation (Signature.fromBytes/fromHex(…, true)). */
+export interface ValidatedPartial {
+  id: number;
+  signature: BlstSignature;
+}
+
+/**
+ * As `recoverSignature`, for partials that blst parsed and subgroup-checked when they arrived
+ * (src/pool/fanout.ts): they are not checked a second time, which keeps the check off the
+ * critical path of an aggregator. The caller verifies the result against the composite key
+ * before using it (a point that escaped the check cannot yield a signature that verifies).
+ */
+export function recoverValidatedSignature(
+  partials: readonly ValidatedPartial[],
+  threshold: number,
+  options: RecoverOptions = {},
+): Uint8Array {
+  const participants = options.participants ?? MAX_PARTICIPANTS;
+  const chosen = choosePartials(partials, threshold, participants, "partial signatures");
+  const bls = herumiModule();
+  const signatures = chosen.map(({ signature }) => herumiSignatureFromValidated(signature.toBytes(false)));
+  const recovered = new bls.Signature();
+  recovered.recover(signatures, idsOf(chosen));
+  return recovered.serialize();
+}
+
 /**
  * Recovers the composite public key from component public keys, with the same rules as
  * `recoverSignature`. Lets a coordinator check that the component keys in a pool definition

@@ -6,7 +6,7 @@
  * enough partials are in. Nothing here returns a signature that has not been verified.
  */
 import { type PublicKey, Signature, verify } from "@chainsafe/blst";
-import { recoverSignature, ThresholdError } from "../bls/threshold.js";
+import { recoverValidatedSignature, ThresholdError } from "../bls/threshold.js";
 
 export interface CandidatePartial {
   id: number;
@@ -36,11 +36,8 @@ export function combine(candidates: readonly CandidatePartial[], target: Combine
   const used = candidates.map((c) => c.id);
   let recoveryError: string | undefined;
   try {
-    const recovered = recoverSignature(
-      candidates.map((c) => ({ id: c.id, signature: c.signature.toBytes(true) })),
-      target.threshold,
-      { participants: target.participants },
-    );
+    // The candidates were subgroup-checked on arrival; the result is verified right below.
+    const recovered = recoverValidatedSignature(candidates, target.threshold, { participants: target.participants });
     if (verifies(target.signingRoot, target.compositeKey, recovered)) return { ok: true, signature: recovered, used };
   } catch (err) {
     recoveryError = err instanceof ThresholdError ? err.message : (err as Error).message;
