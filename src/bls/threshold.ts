@@ -192,13 +192,7 @@ export function recoverSignature(
   threshold: number,
   options: RecoverOptions = {},
 ): Uint8Array {
-  const participants = options.participants ?? MAX_PARTICIPANTS;
-  const chosen = choosePartials(partials, threshold, participants, "partial signatures");
-  const bls = herumiModule();
-  const signatures = chosen.map(({ id, signature }) => g2Point(signature, `partial signature of participant ${id}`));
-  const recovered = new bls.Signature();
-  recovered.recover(signatures, idsOf(chosen));
-  return recovered.serialize();
+  return recoverAtZero(partials, threshold, options, ({ id, signature }) => g2Point(signature, `partial signature of participant ${id}`));
 }
 
 /** A partial signature blst has already parsed with validation (Signature.fromBytes/fromHex(…, true)). */
@@ -218,10 +212,19 @@ export function recoverValidatedSignature(
   threshold: number,
   options: RecoverOptions = {},
 ): Uint8Array {
-  const participants = options.participants ?? MAX_PARTICIPANTS;
-  const chosen = choosePartials(partials, threshold, participants, "partial signatures");
+  return recoverAtZero(partials, threshold, options, ({ signature }) => herumiSignatureFromValidated(signature.toBytes(false)));
+}
+
+/** Lagrange interpolation at x = 0 of the first `threshold` partials, each turned into a herumi point by `point`. */
+function recoverAtZero<T extends { id: number }>(
+  partials: readonly T[],
+  threshold: number,
+  options: RecoverOptions,
+  point: (partial: T) => HerumiSignature,
+): Uint8Array {
+  const chosen = choosePartials(partials, threshold, options.participants ?? MAX_PARTICIPANTS, "partial signatures");
   const bls = herumiModule();
-  const signatures = chosen.map(({ signature }) => herumiSignatureFromValidated(signature.toBytes(false)));
+  const signatures = chosen.map(point);
   const recovered = new bls.Signature();
   recovered.recover(signatures, idsOf(chosen));
   return recovered.serialize();
