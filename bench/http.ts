@@ -6,7 +6,9 @@
  *   2. attestations over HTTP (autocannon, distinct validators, rising epochs: nothing refused);
  *   3. a burst of one attestation from each of 2,000 validators, all in flight at once;
  *   4. batch signing (POST /api/v1/eth2/sign, 100 identifiers per ATTESTATION request);
- *   5. start-up with 10,000 cheap keystores (separate benchmark, http-startup-10k).
+ *   5. the main thread's time per request by stage (HTTP parse, JSON, SSZ hashing, protection,
+ *      worker hand-off, response, ...), from a second, CPU-profiled server (main-thread-budget.ts);
+ *   6. start-up with 10,000 cheap keystores (separate benchmark, http-startup-10k).
  *
  * Figures and ratios only, never pass/fail. The load generator runs in this process and competes
  * with the server for the same cores; the server's own CPU time is read from /proc to show it.
@@ -23,6 +25,7 @@ import { attestationBodies } from "./attestation-bodies.js";
 import { type Benchmark, type BenchRow, formatRate, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
 import { openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
 import { writeCheapKeystores } from "./http-keys.js";
+import { budgetOf, type BudgetWindow, describeBudget, mainThreadProfile } from "./main-thread-budget.js";
 import {
   cpuBetween,
   type CpuSplit,
@@ -50,6 +53,7 @@ const BURSTS = 3;
 const BATCH_SIZE = 100;
 const BATCH_CONNECTIONS = 4;
 const BATCH_SECONDS = 5;
+const BUDGET_SECONDS = 4;
 /** Between phases: lets requests abandoned at the end of an autocannon run drain. */
 const SETTLE_MS = 500;
 
@@ -373,6 +377,35 @@ async function batchLoad(server: ServerHandle, plan: EpochPlan, connections: num
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * 5. A second server, CPU-profiled, under the same attestation load: its main-thread profile cut
+ * to each load window and charged by stage. Separate so that profiling slows none of the figures above.
+ */
+async function mainThreadBudgets(dir: string, keystoresDir: string, passwordFile: string, plan: EpochPlan): Promise<string[]> {
+  const profileDir = join(dir, "budget-profile");
+  const server = await startServe({
+    dataDir: join(dir, "budget-data"),
+    keystoresDir,
+    passwordFile,
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+  });
+  const windows: BudgetWindow[] = [];
+  try {
+    await attestationLoad(server, plan, THROUGHPUT_CONNECTIONS.at(-1)!, WARMUP_SECONDS);
+    for (const conns of THROUGHPUT_CONNECTIONS) {
+      await sleep(SETTLE_MS);
+      const startUs = Number(process.hrtime.bigint() / 1000n);
+      const load = await attestationLoad(server, plan, conns, BUDGET_SECONDS);
+      windows.push({ label: `${conns} connections`, startUs, endUs: Number(process.hrtime.bigint() / 1000n), requests: load.ok });
+    }
+  } finally {
+    await server.stop();
+  }
+  const profile = mainThreadProfile(profileDir);
+  if (profile === undefined) return ["main-thread budget: the profiled server wrote no main-thread profile"];
+  return budgetOf(profile, windows).flatMap(describeBudget);
+}
+
 function profilingArgs(dir: string): { nodeArgs: string[]; profileDir: string | undefined } {
   const setting = process.env.BULWARK_BENCH_CPU_PROF;
   if (setting === undefined || setting === "" || setting === "0") return { nodeArgs: [], profileDir: undefined };
@@ -549,6 +582,11 @@ const httpSigning: Benchmark = {
       const after = memoryMiB(server.pid);
       if (after) log(`server memory after the run: RSS ${after.rss.toFixed(0)} MiB, peak ${after.peak.toFixed(0)} MiB`);
       if (server.warnings() > 0) log(`server logged ${server.warnings()} warnings (refusals are warnings): ${server.lastLogLines().slice(-3).join(" | ")}`);
+      await server.stop();
+
+      // 5. Where the main thread's time goes, per request.
+      log("");
+      for (const line of await mainThreadBudgets(dir, keystoresDir, passwordFile, plan)) log(line);
       log(`\nratios (raw floor ${fmt(floor.rate)} sigs/s on ${cores} cores${floor.coreShare < 0.95 ? `, CONTENDED: its threads got ${(100 * floor.coreShare).toFixed(0)}% of a core` : ""}):`);
       for (const line of summary) log(`  ${line}`);
       log(

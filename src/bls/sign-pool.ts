@@ -1,7 +1,9 @@
 /**
  * BLS signing on every core: worker threads each hold the secret keys and sign roots in batches.
- * Requests arriving in the same event-loop turn go out in chunks of at most MAX_CHUNK, each to the
- * least busy worker: a burst costs few messages, and early replies do not wait for a whole burst.
+ * Requests arriving in the same event-loop turn are shared out over every worker, in chunks of at
+ * most MAX_CHUNK, each to the least busy worker: a burst costs few messages, early replies do not
+ * wait for a whole burst, and a small group (16 requests released by one commit) keeps every core
+ * busy instead of queueing on one.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -83,9 +85,10 @@ export class SignPool {
     this.flushScheduled = false;
     const queue = this.queue;
     this.queue = [];
-    for (let start = 0; start < queue.length; start += MAX_CHUNK) {
+    const chunk = Math.min(MAX_CHUNK, Math.ceil(queue.length / this.workers.length));
+    for (let start = 0; start < queue.length; start += chunk) {
       const state = this.workers.reduce((least, w) => (w.outstanding < least.outstanding ? w : least));
-      const items = queue.slice(start, start + MAX_CHUNK);
+      const items = queue.slice(start, start + chunk);
       const id = this.nextId++;
       state.inFlight.set(id, items);
       state.outstanding += items.length;

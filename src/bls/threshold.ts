@@ -184,18 +184,47 @@ export function secretKeyToPublicKey(secret: Uint8Array): Uint8Array {
  * compressed. Uses exactly the first `threshold` partials; all ids are checked (integers 1..N, no
  * duplicates, no 0) and at least `threshold` partials are required. Each partial used must be a
  * valid G2 point (subgroup-checked, not infinity); whether it is a valid signature is not checked
- * here: the coordinator verifies each partial against its component key first, and the result
- * against the composite key, before it returns anything.
+ * here: the coordinator verifies the result against the composite key before it returns anything,
+ * and the partials against their component keys only when that fails (src/pool/quorum.ts).
  */
 export function recoverSignature(
   partials: readonly PartialSignature[],
   threshold: number,
   options: RecoverOptions = {},
 ): Uint8Array {
-  const participants = options.participants ?? MAX_PARTICIPANTS;
-  const chosen = choosePartials(partials, threshold, participants, "partial signatures");
+  return recoverAtZero(partials, threshold, options, ({ id, signature }) => g2Point(signature, `partial signature of participant ${id}`));
+}
+
+/** A partial signature blst has already parsed with validation (Signature.fromBytes/fromHex(…, true)). */
+export interface ValidatedPartial {
+  id: number;
+  signature: BlstSignature;
+}
+
+/**
+ * As `recoverSignature`, for partials that blst parsed and subgroup-checked when they arrived
+ * (src/pool/fanout.ts): they are not checked a second time, which keeps the check off the
+ * critical path of an aggregator. The caller verifies the result against the composite key
+ * before using it (a point that escaped the check cannot yield a signature that verifies).
+ */
+export function recoverValidatedSignature(
+  partials: readonly ValidatedPartial[],
+  threshold: number,
+  options: RecoverOptions = {},
+): Uint8Array {
+  return recoverAtZero(partials, threshold, options, ({ signature }) => herumiSignatureFromValidated(signature.toBytes(false)));
+}
+
+/** Lagrange interpolation at x = 0 of the first `threshold` partials, each turned into a herumi point by `point`. */
+function recoverAtZero<T extends { id: number }>(
+  partials: readonly T[],
+  threshold: number,
+  options: RecoverOptions,
+  point: (partial: T) => HerumiSignature,
+): Uint8Array {
+  const chosen = choosePartials(partials, threshold, options.participants ?? MAX_PARTICIPANTS, "partial signatures");
   const bls = herumiModule();
-  const signatures = chosen.map(({ id, signature }) => g2Point(signature, `partial signature of participant ${id}`));
+  const signatures = chosen.map(point);
   const recovered = new bls.Signature();
   recovered.recover(signatures, idsOf(chosen));
   return recovered.serialize();

@@ -8,19 +8,21 @@
  *     (400/412 before anything is sent out);
  *  2. a signature already recovered for the identical signing root is reused (bounded LRU
  *     cache), and an identical request already being fanned out is joined: no new fan-out;
- *  3. otherwise fan the identical body out to every participant in parallel with a deadline and
- *     take the first M partials that verify against their component keys (src/pool/fanout.ts);
- *     fewer than M: 503 naming each participant that failed and why (412 instead when so many
+ *  3. otherwise fan the identical body out to every participant in parallel with a deadline,
+ *     recover from the first M well-formed partials and verify the result once against the
+ *     composite key; only if that fails verify the partials one by one, naming the faulty
+ *     participants, and wait for others (src/pool/fanout.ts, src/pool/quorum.ts); no verified
+ *     signature: 503 naming each participant that failed and why (412 instead when so many
  *     participants refused on slashing grounds that no quorum could ever form);
- *  4. check and durably record the aggregator's own slashing protection for the composite key
- *     (also for a cached signature, as a repeat): refused, 412, nothing released;
- *  5. recover the signature (Lagrange at x = 0), verify it against the composite key (never
- *     return an unverified signature: 500), cache it, answer.
+ *  4. meanwhile, from the moment the fan-out starts, check and durably record the aggregator's own
+ *     slashing protection for the composite key (also for a cached signature, as a repeat):
+ *     refused, 412, nothing released;
+ *  5. release only when both succeeded: the verified signature and the durable record; cache it.
  * Non-slashable types (RANDAO, selection proofs, sync committee, ...) skip step 4 only.
  */
-import { PublicKey, Signature, verify } from "@chainsafe/blst";
+import { PublicKey } from "@chainsafe/blst";
 import type { Logger } from "pino";
-import { componentPublicKey, initThreshold, recoverSignature, ThresholdError } from "../bls/threshold.js";
+import { componentPublicKey, initThreshold } from "../bls/threshold.js";
 import type { Network } from "../config/networks.js";
 import type { BatchOutcome, CoreHealth, SignError, SigningService, SignOutcome } from "../core/api.js";
 import { BATCH_TYPES } from "../core/signing-core.js";
@@ -210,11 +212,12 @@ export class PoolAggregator implements SigningService {
 
     const job = this.job(root, body, result.signingRoot);
     try {
-      const gathered = await job.fanout;
-      if (gathered.partials.length < this.threshold) return this.quorumFailure(gathered);
-      const refusal = await this.checkProtection(result);
+      // The aggregator's own commit runs while the partials come in; the signature leaves only
+      // once both the verified signature and the durable record are there.
+      const [gathered, refusal] = await Promise.all([job.fanout, this.checkProtection(result)]);
+      if (gathered.signature === undefined && gathered.combineError === undefined) return this.quorumFailure(gathered);
       if (refusal !== undefined) return refusal;
-      job.recovered ??= this.recover(gathered, result.signingRoot);
+      job.recovered ??= this.recovered(gathered);
       const outcome = job.recovered;
       if (outcome.ok && this.cacheSize > 0) {
         this.cache.set(root, outcome.signature);
@@ -304,18 +307,26 @@ export class PoolAggregator implements SigningService {
     this.stats.fanouts++;
     const fanout = fanOut(
       this.targets,
-      { composite: this.composite, body: JSON.stringify(body), signingRoot, threshold: this.threshold, deadlineMs: this.deadlineMs },
+      {
+        composite: this.composite,
+        body: JSON.stringify(body),
+        signingRoot,
+        threshold: this.threshold,
+        participants: this.targets.length,
+        compositeKey: this.compositeKey,
+        deadlineMs: this.deadlineMs,
+      },
       { ...(this.observer ? { observer: this.observer } : {}), ...(this.fetch ? { fetch: this.fetch } : {}) },
     );
     const job: Job = { fanout };
     this.jobs.set(root, job);
     void fanout.then((result) => {
-      if (result.partials.length >= this.threshold) this.observer?.fanout("quorum");
+      if (result.signature !== undefined) this.observer?.fanout("quorum");
       else this.observer?.fanout(this.slashingRefusals(result) > this.targets.length - this.threshold ? "refused_slashing" : "unavailable");
       if (result.failures.length > 0) {
-        this.logger?.[result.partials.length >= this.threshold ? "debug" : "warn"](
+        this.logger?.[result.signature !== undefined ? "debug" : "warn"](
           { root, failures: result.failures.map(({ id, reason, message }) => ({ id, reason, message })) },
-          `fan-out: ${result.partials.length} valid partial signatures, ${result.failures.length} participants failed`,
+          `fan-out: ${result.signature === undefined ? "no signature" : "signed"} from ${result.partials.length} partial signatures, ${result.failures.length} participants failed`,
         );
       }
     });
@@ -372,23 +383,13 @@ export class PoolAggregator implements SigningService {
     }
   }
 
-  /** Recovers at x = 0 and verifies against the composite key; an unverified signature is never returned. */
-  private recover(result: FanoutResult, signingRoot: Uint8Array): SignOutcome {
-    const started = performance.now();
-    try {
-      const recovered = recoverSignature(result.partials, this.threshold, { participants: this.targets.length });
-      const signature = Signature.fromBytes(recovered, true);
-      if (!verify(signingRoot, this.compositeKey, signature, false, false)) {
-        this.logger?.error({ participants: result.partials.map((p) => p.id) }, "recovered signature does not verify against the composite key");
-        return fail("internal", `recovered signature from participants ${result.partials.map((p) => p.id).join(", ")} does not verify against the composite key; not returned`);
-      }
-      return { ok: true, signature: "0x" + Buffer.from(recovered).toString("hex") };
-    } catch (err) {
-      const message = err instanceof ThresholdError ? err.message : (err as Error).message;
-      return fail("internal", `cannot recover the pool signature: ${message}`);
-    } finally {
-      const recovery = (performance.now() - started) / 1000;
-      this.observer?.overheadSeconds(result.verifySeconds + recovery, result.quorumVerifySeconds + recovery);
+  /** The fan-out's signature, verified against the composite key there; an unverified signature is never returned. */
+  private recovered(result: FanoutResult): SignOutcome {
+    this.observer?.overheadSeconds(result.verifySeconds, result.quorumVerifySeconds);
+    if (result.signature === undefined) {
+      this.logger?.error({ participants: result.partials }, `no pool signature from valid partials: ${result.combineError}`);
+      return fail("internal", `${result.combineError ?? "no verified pool signature"}; not returned`);
     }
+    return { ok: true, signature: "0x" + Buffer.from(result.signature).toString("hex") };
   }
 }

@@ -1,18 +1,22 @@
 /**
  * The aggregator's fan-out: one signing request sent, identical, to every participant of a pool at
  * once (POST /api/v1/eth2/distributed/sign/{composite} of the remote-signing-api distributed
- * profile), each answer checked as it arrives, and the first M valid partial signatures returned
- * without waiting for the rest.
+ * profile), and the pool's signature made from the first M usable partials without waiting for
+ * the rest.
  *
- * A partial counts only when the participant answered 200 with its own id (the one the pool
- * definition gives its endpoint), the signing root the aggregator computed itself, and a
- * signature that verifies (blst, subgroup-checked) against that participant's component public
- * key. Everything else (timeout, refused connection, 4xx/5xx, malformed body, another id, another
- * root, a forged or foreign partial) is a failure with a reason, reported per participant.
- * Answers that arrive after the quorum are still checked, off the caller's path, so that the
- * failure metrics reveal a participant that misbehaves even when it is slow.
+ * An answer is a candidate partial when the participant answered 200 with its own id (the one the
+ * pool definition gives its endpoint), the signing root the aggregator computed itself, and a
+ * signature that is a G2 point in the right subgroup. As soon as M candidates are in, they are
+ * combined and the result verified once against the composite key (quorum.ts); only when that
+ * fails are they verified one by one, and each partial that does not verify against its
+ * participant's component key is a failure ("invalid-partial") naming that participant; the fan-out
+ * then waits for more answers. Everything else (timeout, refused connection, 4xx/5xx, malformed
+ * body, another id, another root) is a failure with a reason, reported per participant. Answers
+ * that arrive after the result are still verified, off the caller's path, so that the failure
+ * metrics reveal a participant that misbehaves even when it is slow.
  */
-import { PublicKey, Signature, verify } from "@chainsafe/blst";
+import { type PublicKey, Signature } from "@chainsafe/blst";
+import { type CandidatePartial, combine, verifyPartial } from "./quorum.js";
 
 /** Why a participant's answer gave no usable partial. Also the metric label (with - as _). */
 export type FailureReason =
@@ -46,12 +50,6 @@ export interface FanoutTarget {
   componentKey: PublicKey;
 }
 
-export interface ValidPartial {
-  id: number;
-  /** The partial signature, 96 bytes compressed. */
-  signature: Uint8Array;
-}
-
 export interface FanoutRequest {
   /** Composite public key (0x-hex), the identifier in the participants' path. */
   composite: string;
@@ -60,20 +58,25 @@ export interface FanoutRequest {
   /** The signing root the aggregator computed; every partial must be over exactly this. */
   signingRoot: Uint8Array;
   threshold: number;
+  /** N, the number of participants of the pool. */
+  participants: number;
+  /** The pool's public key: the recovered signature must verify against it. */
+  compositeKey: PublicKey;
   deadlineMs: number;
 }
 
 export interface FanoutResult {
-  /** The first `threshold` valid partials in arrival order (fewer when the quorum was not reached). */
-  partials: ValidPartial[];
+  /** The pool's signature (96 bytes compressed), verified against the composite key; undefined without a quorum. */
+  signature: Uint8Array | undefined;
+  /** The ids of the partials the signature was made from (or of the usable ones when there was no quorum). */
+  partials: number[];
   /** Every participant that had failed (or had not answered) when the result was settled. */
   failures: ParticipantFailure[];
-  /** Time spent verifying the partials returned (blst), in seconds: part of the aggregator's overhead. */
+  /** M usable partials were in, yet no verified signature came of them (a broken pool definition). */
+  combineError?: string;
+  /** Time spent recovering and verifying (blst), in seconds: the aggregator's overhead. */
   verifySeconds: number;
-  /**
-   * Time spent verifying the partial that completed the quorum: the only verification on the
-   * critical path, since the others ran while that partial was still on its way.
-   */
+  /** The part of it after the last partial needed arrived: the overhead on the critical path. */
   quorumVerifySeconds: number;
 }
 
@@ -94,6 +97,7 @@ export interface FanoutOptions {
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const SIGNATURE_HEX = /^0x[0-9a-fA-F]{192}$/;
 const ROOT_HEX = /^0x[0-9a-fA-F]{64}$/;
+const DOES_NOT_VERIFY = "partial signature does not verify against the participant's component public key";
 
 /**
  * Sends the request to every target in parallel. Resolves as soon as `threshold` valid partials
@@ -104,11 +108,14 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const observer = options.observer;
   const started = performance.now();
-  const partials: ValidPartial[] = [];
+  const candidates: CandidatePartial[] = [];
   const failures: ParticipantFailure[] = [];
   const pending = new Map<number, AbortController>();
   let verifySeconds = 0;
   let quorumVerifySeconds = 0;
+  let signature: Uint8Array | undefined;
+  let used: number[] = [];
+  let combineError: string | undefined;
   let settled = false;
   let resolveResult!: (result: FanoutResult) => void;
   const result = new Promise<FanoutResult>((resolve) => (resolveResult = resolve));
@@ -121,7 +128,45 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
       reason: "timeout",
       message: `no answer within ${request.deadlineMs} ms`,
     }));
-    resolveResult({ partials: [...partials], failures: [...failures, ...outstanding].sort((a, b) => a.id - b.id), verifySeconds, quorumVerifySeconds });
+    resolveResult({
+      signature,
+      partials: signature === undefined ? candidates.map((c) => c.id) : used,
+      failures: [...failures, ...outstanding].sort((a, b) => a.id - b.id),
+      ...(combineError === undefined ? {} : { combineError }),
+      verifySeconds,
+      quorumVerifySeconds,
+    });
+  };
+
+  const fail = (failure: ParticipantFailure) => {
+    if (!settled) failures.push(failure);
+    observer?.participantFailed(failure);
+  };
+
+  /** Combines the first M candidates until one combination verifies or too few are left. */
+  const tryQuorum = () => {
+    while (!settled && candidates.length >= request.threshold) {
+      const t0 = performance.now();
+      const combination = combine(candidates.slice(0, request.threshold), request);
+      const spent = (performance.now() - t0) / 1000;
+      verifySeconds += spent;
+      quorumVerifySeconds = spent;
+      if (combination.ok) {
+        signature = combination.signature;
+        used = combination.used;
+        settle();
+        return;
+      }
+      if (combination.faulty.length === 0) {
+        combineError = "error" in combination ? combination.error : "no verified signature";
+        settle();
+        return;
+      }
+      for (const id of combination.faulty) {
+        candidates.splice(candidates.findIndex((c) => c.id === id), 1);
+        fail({ id, reason: "invalid-partial", message: DOES_NOT_VERIFY, status: 200 });
+      }
+    }
   };
 
   const deadline = setTimeout(() => {
@@ -132,7 +177,7 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
   const finish = (id: number) => {
     pending.delete(id);
     if (pending.size === 0) clearTimeout(deadline);
-    if (!settled && (partials.length >= request.threshold || pending.size === 0)) settle();
+    if (!settled && pending.size === 0) settle();
   };
 
   for (const target of targets) {
@@ -141,28 +186,26 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
     const url = `${target.endpoint}/api/v1/eth2/distributed/sign/${request.composite}`;
     void askOne(doFetch, url, target, request, controller.signal)
       .then((answer) => {
+        // Answered: no longer outstanding, whatever the answer is worth.
+        pending.delete(target.id);
         const seconds = (performance.now() - started) / 1000;
-        if (answer.ok) {
-          // Late partials are checked too (for the metrics), but only when nobody waits for them.
-          const t0 = performance.now();
-          const checked = checkPartial(target, request, answer.body);
-          const spent = (performance.now() - t0) / 1000;
-          if (checked.ok) {
-            if (!settled && partials.length < request.threshold) {
-              partials.push({ id: target.id, signature: checked.signature });
-              verifySeconds += spent;
-              quorumVerifySeconds = spent;
-            }
-            observer?.participantDone(target.id, seconds, true);
-          } else {
-            if (!settled) failures.push(checked.failure);
-            observer?.participantDone(target.id, seconds, false);
-            observer?.participantFailed(checked.failure);
-          }
-        } else {
-          if (!settled) failures.push(answer.failure);
+        const checked = answer.ok ? checkPartial(target, request, answer.body) : answer;
+        if (!checked.ok) {
           observer?.participantDone(target.id, seconds, false);
-          observer?.participantFailed(answer.failure);
+          fail(checked.failure);
+          return;
+        }
+        if (!settled) {
+          observer?.participantDone(target.id, seconds, true);
+          candidates.push(checked.candidate);
+          tryQuorum();
+          return;
+        }
+        // Late: nobody waits for it any more, so it is verified on its own, for the metrics.
+        const valid = verifyPartial(request.signingRoot, checked.candidate);
+        observer?.participantDone(target.id, seconds, valid);
+        if (!valid) {
+          fail({ id: target.id, reason: "invalid-partial", message: DOES_NOT_VERIFY, status: 200 });
         }
       })
       .finally(() => finish(target.id));
@@ -227,12 +270,12 @@ async function askOne(doFetch: FetchLike, url: string, target: FanoutTarget, req
   return { ok: true, body: json as Record<string, unknown> };
 }
 
-/** The partial when the answer carries a valid one for this participant and root. */
+/** A candidate partial when the answer carries a well-formed one for this participant and root (not yet verified). */
 function checkPartial(
   target: FanoutTarget,
   request: FanoutRequest,
   body: Record<string, unknown>,
-): { ok: true; signature: Uint8Array } | { ok: false; failure: ParticipantFailure } {
+): { ok: true; candidate: CandidatePartial } | { ok: false; failure: ParticipantFailure } {
   const fail = (reason: FailureReason, message: string) => ({ ok: false as const, failure: { id: target.id, reason, message, status: 200 } });
   const id = body.participant_id;
   const idNumber = typeof id === "string" && /^[0-9]{1,10}$/.test(id) ? Number(id) : typeof id === "number" ? id : undefined;
@@ -247,18 +290,12 @@ function checkPartial(
   }
   let signature: Signature;
   try {
+    // Subgroup-checked: a point outside G2 never reaches the recovery.
     signature = Signature.fromHex(body.signature, true, true);
   } catch {
     return fail("invalid-partial", "signature is not a valid G2 point");
   }
-  let valid: boolean;
-  try {
-    valid = verify(request.signingRoot, target.componentKey, signature, false, false);
-  } catch {
-    valid = false;
-  }
-  if (!valid) return fail("invalid-partial", "partial signature does not verify against the participant's component public key");
-  return { ok: true, signature: signature.toBytes(true) };
+  return { ok: true, candidate: { id: target.id, signature, componentKey: target.componentKey } };
 }
 
 /** The body as text, refusing (and dropping the connection of) an answer larger than `limit`. */

@@ -1,30 +1,28 @@
 /**
- * Property tests on real stores:
- * - the PostgreSQL store against the reference model (random blocks, attestations and imports);
- * - pruning, on PostgreSQL and on SQLite: after `prune`, every request the unpruned history refuses
- *   is still refused, and what remains is exactly what prune.ts says may go.
+ * Property tests of any protection store, shared by every backend through describeProtectionStore:
+ * - every decision of random blocks, attestations and imports (slashable data included) against the
+ *   reference model;
+ * - export then import into a second store refuses exactly what the original refuses;
+ * - after `prune`, every request the unpruned history refuses is still refused, and what remains is
+ *   exactly what prune.ts says may go.
  * Each run uses keys of its own, so one pair of databases serves every run.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { PostgresProtectionStore } from "../../src/protection/postgres-store.js";
-import { attestationCutoff } from "../../src/protection/prune.js";
-import { SqliteProtectionStore } from "../../src/protection/sqlite-store.js";
-import type { ProtectionStore } from "../../src/protection/store.js";
-import type { ValidatorHistory } from "../../src/protection/history.js";
-import type { ProtectionRequest } from "../../src/protection/types.js";
-import { startTestPostgres, type TestPostgres } from "../helpers/postgres.js";
-import { memoryTempDir } from "../helpers/temp.js";
-import { ReferenceModel } from "./reference-model.js";
+import type { ValidatorHistory } from "../../../src/protection/history.js";
+import { serializeInterchange, validateInterchange } from "../../../src/protection/interchange.js";
+import { attestationCutoff } from "../../../src/protection/prune.js";
+import type { ProtectionStore } from "../../../src/protection/store.js";
+import type { ProtectionRequest } from "../../../src/protection/types.js";
+import { ReferenceModel } from "../reference-model.js";
 
-const GVR = "0x" + "11".repeat(32);
+export const PROPERTY_GVR = "0x" + "11".repeat(32);
+const GVR = PROPERTY_GVR;
 const ROOTS = ["0x" + "01".repeat(32), "0x" + "02".repeat(32), "0x" + "03".repeat(32)];
 const KEYS_PER_RUN = 3;
 
 /** Three keys no other run uses. */
-function keysFor(run: number): string[] {
+export function keysFor(run: number): string[] {
   return Array.from({ length: KEYS_PER_RUN }, (_, k) => "0x" + run.toString(16).padStart(6, "0") + k.toString(16).padStart(2, "0") + "ab".repeat(44));
 }
 
@@ -115,7 +113,7 @@ interface PruneStats {
 }
 
 /** The prune property over one pair of stores of one kind (original, and the copy that is pruned). */
-function pruneProperty(pair: () => { original: ProtectionStore; pruned: ProtectionStore }, nextRun: () => number, numRuns: number): () => Promise<PruneStats> {
+export function pruneProperty(pair: () => { original: ProtectionStore; pruned: ProtectionStore }, nextRun: () => number, numRuns: number): () => Promise<PruneStats> {
   return async () => {
     const stats: PruneStats = { runs: 0, refusedBefore: 0, refusedOnlyAfter: 0, removed: 0, keptForSafety: 0 };
     await fc.assert(
@@ -168,7 +166,7 @@ function pruneProperty(pair: () => { original: ProtectionStore; pruned: Protecti
   };
 }
 
-function assertCoverage(stats: PruneStats): void {
+export function assertCoverage(stats: PruneStats): void {
   assert.ok(stats.refusedBefore > stats.runs, JSON.stringify(stats));
   assert.ok(stats.removed > stats.runs, JSON.stringify(stats));
   assert.ok(stats.refusedOnlyAfter > 0, JSON.stringify(stats));
@@ -176,7 +174,7 @@ function assertCoverage(stats: PruneStats): void {
 }
 
 /** Fixed cases on any store: a regular history, and the surround that naive pruning would let through. */
-async function pruneExamples(open: () => Promise<ProtectionStore>): Promise<void> {
+export async function pruneExamples(open: () => Promise<ProtectionStore>): Promise<void> {
   const pk = "0x" + "77".repeat(48);
   const store = await open();
   try {
@@ -223,97 +221,51 @@ async function pruneExamples(open: () => Promise<ProtectionStore>): Promise<void
   }
 }
 
-describe("PostgreSQL store properties", () => {
-  let server: TestPostgres;
-  let run = 0;
-  before(async () => {
-    server = await startTestPostgres();
-  });
-  after(async () => {
-    await server?.close();
-  });
 
-  test("every decision of a random sequence matches the reference model", async () => {
-    const store = await PostgresProtectionStore.open(await server.freshDatabase(), GVR, { poolSize: 2 });
-    let allowedTotal = 0;
-    let refusedTotal = 0;
-    try {
-      await fc.assert(
-        fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 50 }), async (ops) => {
-          const keys = keysFor(run++);
-          const model = new ReferenceModel();
-          for (const [i, op] of ops.entries()) {
-            if (op.op === "import") {
-              await apply(store, keys, op, model);
-              continue;
-            }
-            const expected =
-              op.op === "block"
-                ? model.signBlock(keys[op.key]!, op.slot, ROOTS[op.root]!)
-                : model.signAttestation(keys[op.key]!, op.source, op.target, ROOTS[op.root]!);
-            const actual = await apply(store, keys, op);
-            if (actual) allowedTotal++;
-            else refusedTotal++;
-            assert.equal(actual, expected, `op ${i}: ${JSON.stringify(op)}`);
-          }
-        }),
-        { numRuns: 150 },
-      );
-    } finally {
-      await store.close();
-    }
-    assert.ok(allowedTotal > 100 && refusedTotal > 100, `${allowedTotal} allowed, ${refusedTotal} refused`);
-  });
+/** Every decision of random sequences on one store matches the reference model. */
+export async function modelProperty(store: ProtectionStore, nextRun: () => number, numRuns: number): Promise<void> {
+  let allowedTotal = 0;
+  let refusedTotal = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 50 }), async (ops) => {
+      const keys = keysFor(nextRun());
+      const model = new ReferenceModel();
+      for (const [i, op] of ops.entries()) {
+        if (op.op === "import") {
+          await apply(store, keys, op, model);
+          continue;
+        }
+        const expected =
+          op.op === "block"
+            ? model.signBlock(keys[op.key]!, op.slot, ROOTS[op.root]!)
+            : model.signAttestation(keys[op.key]!, op.source, op.target, ROOTS[op.root]!);
+        const actual = await apply(store, keys, op);
+        if (actual) allowedTotal++;
+        else refusedTotal++;
+        assert.equal(actual, expected, `op ${i}: ${JSON.stringify(op)}`);
+      }
+    }),
+    { numRuns },
+  );
+  assert.ok(allowedTotal > 100 && refusedTotal > 100, `${allowedTotal} allowed, ${refusedTotal} refused`);
+}
 
-  test("prune: examples", async () => {
-    const url = await server.freshDatabase();
-    await pruneExamples(() => PostgresProtectionStore.open(url, GVR, { poolSize: 2 }));
-  });
-
-  test("prune never allows what the unpruned history refuses", async () => {
-    const original = await PostgresProtectionStore.open(await server.freshDatabase(), GVR, { poolSize: 2 });
-    const pruned = await PostgresProtectionStore.open(await server.freshDatabase(), GVR, { poolSize: 2 });
-    try {
-      assertCoverage(await pruneProperty(() => ({ original, pruned }), () => run++, 100)());
-    } finally {
-      await original.close();
-      await pruned.close();
-    }
-  });
-});
-
-describe("SQLite store: prune", () => {
-  const dir = memoryTempDir();
-  after(dir.cleanup);
-  let run = 0;
-
-  test("prune: examples", async () => {
-    await pruneExamples(async () => SqliteProtectionStore.open({ dataDir: join(dir.path, "examples"), genesisValidatorsRoot: GVR }));
-  });
-
-  test("prune never allows what the unpruned history refuses", async () => {
-    const original = SqliteProtectionStore.open({ dataDir: join(dir.path, "original"), genesisValidatorsRoot: GVR });
-    const pruned = SqliteProtectionStore.open({ dataDir: join(dir.path, "pruned"), genesisValidatorsRoot: GVR });
-    try {
-      assertCoverage(await pruneProperty(() => ({ original, pruned }), () => run++, 500)());
-    } finally {
-      await original.close();
-      await pruned.close();
-    }
-  });
-
-  test("the rule in prune.ts: the largest cut-off whose removed sources are all <= the kept ones", () => {
-    const a = (s: number, t: number) => ({ sourceEpoch: s, targetEpoch: t, signingRoot: null });
-    assert.equal(attestationCutoff([], 0), null);
-    assert.equal(attestationCutoff([a(0, 1), a(1, 2), a(2, 3)], 0), 2);
-    assert.equal(attestationCutoff([a(0, 1), a(1, 2), a(2, 3)], 1), 1);
-    assert.equal(attestationCutoff([a(0, 1), a(1, 2), a(2, 3)], 2), null);
-    assert.equal(attestationCutoff([a(5, 6), a(2, 20)], 0), null);
-    // Removing a whole slashable pair is fine when every kept source is above it...
-    assert.equal(attestationCutoff([a(0, 1), a(5, 6), a(2, 20), a(20, 21)], 0), 20);
-    // ...but not half of it.
-    assert.equal(attestationCutoff([a(0, 1), a(5, 6), a(2, 20), a(20, 21)], 1), 1);
-    // Equal sources are fine: (3,4) then (3,9).
-    assert.equal(attestationCutoff([a(3, 4), a(3, 9)], 0), 4);
-  });
-});
+/** The EIP-3076 file of `keys`, exported from `original` and imported into `copy`, refuses exactly what the original refuses. */
+export async function exportImportProperty(original: ProtectionStore, copy: ProtectionStore, nextRun: () => number, numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.array(probeArb, { minLength: 1, maxLength: 30 }), async (history, probes) => {
+      const keys = keysFor(nextRun());
+      for (const op of history) await apply(original, keys, op);
+      let text = "";
+      for await (const chunk of serializeInterchange(original.genesisValidatorsRoot, original.exportHistory(keys))) text += chunk;
+      const exported = validateInterchange(JSON.parse(text));
+      await copy.importHistory(exported.genesisValidatorsRoot, exported.validators);
+      for (const [i, probe] of probes.entries()) {
+        const a = await apply(original, keys, probe);
+        const b = await apply(copy, keys, probe);
+        assert.equal(b, a, `probe ${i}: ${JSON.stringify(probe)}`);
+      }
+    }),
+    { numRuns },
+  );
+}

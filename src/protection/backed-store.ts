@@ -1,0 +1,98 @@
+/**
+ * The ProtectionStore every backend shares: the closed check, request and import validation, group
+ * commit and the health answer live here once. A backend (sqlite/, postgres/) supplies only what
+ * touches its database: one group's transaction (locks, candidate reads, the shared decision path,
+ * writes, commit), imports, exports, prunes, a health probe and closing. A new table or method
+ * goes into StorageBackend and each backend, and is exposed here.
+ */
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+import type { ValidatorHistory } from "./history.js";
+import { assertImportable } from "./request-checks.js";
+import { measureHealth } from "./store-health.js";
+import {
+  type ImportOptions,
+  type ImportSummary,
+  type ProtectionStore,
+  ProtectionStoreError,
+  type PruneSummary,
+  type StoreHealth,
+} from "./store.js";
+import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
+
+export interface StorageBackend {
+  /** Decides (decide.ts) and durably records one group in one transaction; rejects on any failure. */
+  commitGroup(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+  /** Merges validated history in one transaction. */
+  importHistory(validators: readonly ValidatorHistory[], options: ImportOptions): Promise<ImportSummary>;
+  exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> | Iterable<ValidatorHistory>;
+  listValidators(): Promise<Pubkey[]>;
+  prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary>;
+  /**
+   * Why the database is unhealthy, or undefined when it is. `lastWriteError` is why the last
+   * commit failed, if it did: answering undefined then says writes work again.
+   */
+  healthProblem(lastWriteError: string | undefined): Promise<string | undefined>;
+  /** Called once every group has settled. */
+  close(): Promise<void>;
+}
+
+/** How a backend's calls are grouped into transactions (group-commit.ts). */
+export type GroupLimits = Omit<GroupCommitOptions, "commit">;
+
+export abstract class BackedProtectionStore implements ProtectionStore {
+  private readonly groups: GroupCommit;
+
+  protected constructor(
+    readonly genesisValidatorsRoot: Root,
+    private readonly backend: StorageBackend,
+    limits: GroupLimits,
+  ) {
+    this.groups = new GroupCommit({ ...limits, commit: (requests) => backend.commitGroup(requests) });
+  }
+
+  checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+    return this.groups.submit(requests);
+  }
+
+  async importHistory(genesisValidatorsRoot: Root, validators: readonly ValidatorHistory[], options: ImportOptions = {}): Promise<ImportSummary> {
+    this.assertOpen();
+    assertImportable(this.genesisValidatorsRoot, genesisValidatorsRoot, validators);
+    return this.backend.importHistory(validators, options);
+  }
+
+  async *exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> {
+    this.assertOpen();
+    yield* this.backend.exportHistory(pubkeys);
+  }
+
+  async listValidators(): Promise<Pubkey[]> {
+    this.assertOpen();
+    return this.backend.listValidators();
+  }
+
+  async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {
+    this.assertOpen();
+    return this.backend.prune(keepEpochs, slotsPerEpoch);
+  }
+
+  health(): Promise<StoreHealth> {
+    return measureHealth(async () => {
+      this.assertOpen();
+      const failure = this.groups.lastWriteError;
+      const problem = await this.backend.healthProblem(failure);
+      if (problem === undefined && failure !== undefined && this.groups.lastWriteError === failure) this.groups.lastWriteError = undefined;
+      return problem;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.groups.closed) return;
+    // Let queued and running groups finish before the connections go away.
+    await this.groups.close();
+    await this.backend.close();
+  }
+
+  private assertOpen(): void {
+    if (this.groups.closed) throw new ProtectionStoreError("slashing-protection database is closed");
+  }
+}

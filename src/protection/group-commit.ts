@@ -1,0 +1,121 @@
+/**
+ * Group commit, shared by every protection store: calls to `checkAndRecord` made while the database
+ * is busy (or in the same event-loop turn) join one transaction, so many requests cost one durable
+ * commit. Each request is still decided after every earlier one (decide.ts), so the guarantees are
+ * those of one call at a time. A group's promises settle only once its commit has returned: a
+ * caller never sees a decision whose record is not durable.
+ */
+import { invalidRequestReason } from "./request-checks.js";
+import { ProtectionStoreError } from "./store.js";
+import type { Decision, ProtectionRequest } from "./types.js";
+
+export interface GroupCommitOptions {
+  /** Requests merged into one transaction at most (a call is never split). */
+  maxGroupRequests: number;
+  /** Transactions running or queued at once (PostgreSQL: the pool size). */
+  maxInFlight: number;
+  /**
+   * When true, a group that is not full goes only when no other one is in flight: for a single
+   * writer (SQLite), where a second group can only queue behind the first. A full one still goes
+   * at once, so that a burst commits back to back instead of waiting for each reply; a partial
+   * one keeps collecting callers until the writer is free, so a commit serves as many as it can.
+   */
+  partialGroupsWait?: boolean;
+  /** Decides and durably records one group in one transaction; rejects on any storage failure. */
+  commit(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+}
+
+interface PendingCall {
+  requests: readonly ProtectionRequest[];
+  resolve: (decisions: Decision[]) => void;
+  reject: (error: Error) => void;
+}
+
+export class GroupCommit {
+  private pending: PendingCall[] = [];
+  private pendingRequests = 0;
+  private dispatchScheduled = false;
+  private inFlight = 0;
+  private readonly running = new Set<Promise<void>>();
+  private closing = false;
+  /** Why the last commit failed, until one succeeds: a full disk fails writes while reads work. */
+  lastWriteError: string | undefined;
+
+  constructor(private readonly options: GroupCommitOptions) {}
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  submit(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+    if (this.closing) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
+    const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
+    if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ requests, resolve, reject });
+      this.pendingRequests += requests.length;
+      // A full group goes at once, so that signing can start on it instead of waiting for a
+      // commit of the whole burst; otherwise the calls of this event-loop turn go together.
+      if (this.pendingRequests >= this.options.maxGroupRequests) this.dispatch();
+      else this.scheduleDispatch();
+    });
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
+      if (this.options.partialGroupsWait === true && this.inFlight > 0 && this.pendingRequests < this.options.maxGroupRequests) return;
+      const calls: PendingCall[] = [];
+      let size = 0;
+      while (this.pending.length > 0 && (calls.length === 0 || size + this.pending[0]!.requests.length <= this.options.maxGroupRequests)) {
+        const call = this.pending.shift()!;
+        calls.push(call);
+        size += call.requests.length;
+      }
+      this.pendingRequests -= size;
+      this.inFlight++;
+      const run: Promise<void> = this.commitGroup(calls).finally(() => {
+        this.inFlight--;
+        this.running.delete(run);
+        if (this.pending.length > 0) this.dispatch();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async commitGroup(calls: readonly PendingCall[]): Promise<void> {
+    let decisions: Decision[];
+    try {
+      decisions = await this.options.commit(calls.flatMap((call) => call.requests));
+      this.lastWriteError = undefined;
+    } catch (err) {
+      this.lastWriteError = (err as Error).message;
+      const error = new ProtectionStoreError(`slashing-protection database write failed, nothing signed: ${(err as Error).message}`);
+      for (const call of calls) call.reject(error);
+      return;
+    }
+    let offset = 0;
+    for (const call of calls) {
+      call.resolve(decisions.slice(offset, offset + call.requests.length));
+      offset += call.requests.length;
+    }
+  }
+
+  /** Refuses new calls and settles every queued and running one. */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.pending.length > 0 || this.running.size > 0) {
+      this.dispatch();
+      await Promise.allSettled([...this.running]);
+    }
+  }
+}

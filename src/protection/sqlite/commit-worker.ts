@@ -1,0 +1,35 @@
+/**
+ * The SQLite commit thread: owns one connection to the database file and runs each signing group
+ * (check-and-record.ts) there, so that the fsync of a commit never blocks the event loop that
+ * parses HTTP and hands signatures out. Groups arrive one at a time and are committed in order;
+ * a reply leaves only after its transaction has committed.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type Database from "better-sqlite3";
+import type { Decision, ProtectionRequest } from "../types.js";
+import { groupCommitter } from "./check-and-record.js";
+import type { CommitMessage, CommitReply, CommitThreadData } from "./commit-protocol.js";
+import { connect } from "./schema.js";
+
+const { path } = workerData as CommitThreadData;
+let db: Database.Database | undefined;
+let commit: ((requests: readonly ProtectionRequest[]) => Decision[]) | undefined;
+
+parentPort!.on("message", (message: CommitMessage) => {
+  if (message.type === "close") {
+    db?.close();
+    parentPort!.close();
+    return;
+  }
+  let reply: CommitReply;
+  try {
+    // Prepared lazily, and again after a failure: a table that is back makes the next group work.
+    db ??= connect(path, { mustExist: true });
+    commit ??= groupCommitter(db);
+    reply = { id: message.id, decisions: commit(message.requests) };
+  } catch (err) {
+    commit = undefined;
+    reply = { id: message.id, error: (err as Error).message };
+  }
+  parentPort!.postMessage(reply);
+});
