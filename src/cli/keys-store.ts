@@ -168,6 +168,8 @@ export function registerKeyStoreCommands(keys: Command): void {
         }
         out.end();
         await once(out, "finish");
+        // Tombstoned before the sealed store forgets them: an older copy of it must not bring them back.
+        await store.tombstone(pubkeys);
       } finally {
         await store.close();
       }

@@ -28,7 +28,10 @@ import { buildParticipantApp, prepareShares } from "../pool/participant.js";
 import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
 import { poolNetwork } from "../pool/pool-network.js";
 import { verifyPoolDefinition } from "../pool/verify-pool.js";
-import { openProtectionStore } from "../protection/open-store.js";
+import { missingSqliteFile, openProtectionStore } from "../protection/open-store.js";
+import type { SigningPolicy } from "../protection/policy.js";
+import type { Logger } from "pino";
+import { addPolicyOptions, type PolicyCliOptions, policyFromOptions, warnIfNewDatabase } from "./policy-options.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
@@ -37,7 +40,7 @@ import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, network
 import { CliError } from "./errors.js";
 import { type HttpsSettings, listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
 
-interface ServerOptions {
+interface ServerOptions extends PolicyCliOptions {
   dataDir: string;
   genesisValidatorsRoot?: string;
   httpHost: string;
@@ -69,7 +72,7 @@ interface AggregatorCliOptions extends ServerOptions {
 }
 
 function commonServerOptions(command: Command, defaultPort: string): Command {
-  return command
+  return addPolicyOptions(command)
     .addOption(dataDirOption())
     .addOption(genesisValidatorsRootOption())
     .addOption(new Option("--http-host <host>", "address to listen on").env("BULWARK_HTTP_HOST").default("127.0.0.1"))
@@ -160,12 +163,18 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
     secret.fill(0);
   }
 
-  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot).catch((err: Error) => {
+  let policy: SigningPolicy;
+  let opened: { store: ProtectionStore; releaseLock: () => void };
+  try {
+    policy = policyFromOptions(network, options, logger);
+    opened = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot, policy, logger);
+  } catch (err) {
     for (const key of prepared.keys) key.secretKey.fill(0);
     throw err;
-  });
+  }
+  const { store, releaseLock } = opened;
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics });
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, policy });
   core.addKeys(prepared.keys);
   const app = buildParticipantApp({
     core,
@@ -235,7 +244,8 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     }
   }
 
-  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot);
+  const policy = policyFromOptions(network, options, logger);
+  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot, policy, logger);
   const metrics = new SignerMetrics();
   let aggregator: PoolAggregator;
   try {
@@ -248,6 +258,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
       cacheSize,
       observer: new PoolMetrics(metrics.registry),
       logger,
+      policy,
     });
   } catch (err) {
     await store.close();
@@ -295,10 +306,17 @@ function checkCommon(options: ServerOptions): Common {
   };
 }
 
-async function openStoreAndLock(dataDir: string, genesisValidatorsRoot: string): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
+async function openStoreAndLock(
+  dataDir: string,
+  genesisValidatorsRoot: string,
+  policy: SigningPolicy,
+  logger: Logger,
+): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
+  const missing = missingSqliteFile({ dataDir });
   const store = await openProtectionStore({ dataDir, genesisValidatorsRoot }).catch((err: Error) => {
     throw new CliError(err.message);
   });
+  warnIfNewDatabase(missing, policy, logger);
   try {
     return { store, releaseLock: acquireSignerLock(dataDir) };
   } catch (err) {

@@ -8,15 +8,16 @@ import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
 import { acquireSignerLock } from "../config/signer-lock.js";
-import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
+import { describeStoreLocation, missingSqliteFile, openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 import { listenUntilSignal, parseInteger, readTlsFiles } from "./server-options.js";
+import { addPolicyOptions, type PolicyCliOptions, policyFromOptions, warnIfNewDatabase } from "./policy-options.js";
 
-interface ServeOptions {
+interface ServeOptions extends PolicyCliOptions {
   config?: string;
   network?: string;
   genesisValidatorsRoot?: string;
@@ -42,8 +43,8 @@ interface ServeOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  program
-    .command("serve")
+  const command = program.command("serve");
+  addPolicyOptions(command)
     .description("run the remote signer (Web3Signer-compatible HTTP API)")
     .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
     .addOption(new Option("--network <name>", "mainnet, sepolia, holesky, hoodi, gnosis, chiado, minimal, or a consensus config.yaml path").env("BULWARK_NETWORK"))
@@ -66,7 +67,8 @@ export function registerServeCommand(program: Command): void {
     .addOption(new Option("--log-level <level>", "trace, debug, info, warn, error").env("BULWARK_LOG_LEVEL").default("info"))
     .addOption(new Option("--keymanager", "serve the keymanager API (/eth/v1/keystores) with bearer-token auth; needs a sealing secret").env("BULWARK_KEYMANAGER"))
     .addOption(new Option("--keymanager-token-file <file>", "bearer token file (default: DATA_DIR/api-token.txt, created on first start)").env("BULWARK_KEYMANAGER_TOKEN_FILE"))
-    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"))
+    .addOption(new Option("--sealing-passphrase-file <file>", `passphrase that seals the signer's key store (or set ${SEALING_ENV})`).env("BULWARK_SEALING_PASSPHRASE_FILE"));
+  command
     .action(async (options: ServeOptions, command: Command) => {
       if (options.config !== undefined) applyConfigFile(command, options.config);
       await serve(command.opts<ServeOptions>());
@@ -101,6 +103,8 @@ async function serve(options: ServeOptions): Promise<void> {
     poolSize: parseInteger(options.dbPoolSize ?? "10", "--db-pool-size", 1, 1000),
     statementTimeoutMs: parseInteger(options.dbStatementTimeoutMs ?? "5000", "--db-statement-timeout-ms", 100, 600_000),
   };
+  const policy = policyFromOptions(network, options, logger);
+  const missingDatabase = missingSqliteFile(storeLocation);
   const store = await openProtectionStore(storeLocation).catch((err: Error) => {
     throw new CliError(err.message);
   });
@@ -117,9 +121,23 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError(err.message);
   });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}) });
+  warnIfNewDatabase(missingDatabase, policy, logger);
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, policy, ...(sealedStore ? { sealedStore } : {}) });
+  /** Loads keys read from disk, leaving out (with a warning) those deleted earlier. */
+  const loadKeys = async (keys: Parameters<SigningCore["loadKeys"]>[0], readonly: boolean, source: string): Promise<void> => {
+    const tombstoned = await core.loadKeys(keys, { readonly });
+    if (tombstoned.length > 0) {
+      logger.warn({ pubkeys: tombstoned, source }, "keys deleted earlier (tombstoned in the slashing-protection database) not loaded: import them again through the keymanager API with their history");
+    }
+  };
   if (sealedStore !== undefined) {
-    core.addKeys(sealedStore.keys(), { readonly: false });
+    try {
+      await loadKeys(sealedStore.keys(), false, sealedStore.path);
+    } catch (err) {
+      releaseLock();
+      await core.close();
+      throw new CliError((err as Error).message);
+    }
     logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
   }
   logger.info(
@@ -145,7 +163,7 @@ async function serve(options: ServeOptions): Promise<void> {
     const all = sealedStore.keys();
     const fresh = all.filter((key) => !before.has(key.pubkey));
     for (const key of all) if (before.has(key.pubkey)) key.secretKey.fill(0);
-    core.addKeys(fresh, { readonly: false });
+    await loadKeys(fresh, false, sealedStore.path);
     return { added: fresh.length, removed: removed.length };
   };
   const reloadAll = async (): Promise<{ added: number; removed: number }> => {
@@ -166,7 +184,7 @@ async function serve(options: ServeOptions): Promise<void> {
     await core.removeKeys(removed);
     for (const pubkey of removed) keystoreKeys.delete(pubkey);
     const fresh = loaded.filter((key) => !keystoreKeys.has(key.pubkey));
-    core.addKeys(fresh);
+    await loadKeys(fresh, true, options.keystores);
     for (const key of fresh) keystoreKeys.add(key.pubkey);
     for (const key of loaded) key.secretKey.fill(0);
     return { added: fresh.length, removed: removed.length };

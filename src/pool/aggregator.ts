@@ -17,6 +17,8 @@
  *  5. recover the signature (Lagrange at x = 0), verify it against the composite key (never
  *     return an unverified signature: 500), cache it, answer.
  * Non-slashable types (RANDAO, selection proofs, sync committee, ...) skip step 4 only.
+ * The signing policy (src/protection/policy.ts: time horizon, start guard, deposits, ...) refuses
+ * in step 1, 412; participants apply their own, and their policy refusals count like slashing ones.
  */
 import { PublicKey, Signature, verify } from "@chainsafe/blst";
 import type { Logger } from "pino";
@@ -33,6 +35,7 @@ import {
   UnknownForkError,
   WrongNetworkError,
 } from "../eth/index.js";
+import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
 import type { ProtectionRequest } from "../protection/types.js";
@@ -69,6 +72,10 @@ export interface AggregatorOptions {
   logger?: Logger;
   /** For tests: the HTTP client (default: global fetch). */
   fetch?: FetchLike;
+  /** What the aggregator refuses whatever the history says (time horizon, start guard, deposits, ...). */
+  policy: SigningPolicy;
+  /** The wall clock, Unix ms; default Date.now. */
+  now?: () => number;
 }
 
 /** The aggregator cannot start with this pool, network or configuration. */
@@ -112,6 +119,8 @@ export class PoolAggregator implements SigningService {
   private readonly observer: AggregatorObserver | undefined;
   private readonly logger: Logger | undefined;
   private readonly fetch: FetchLike | undefined;
+  private readonly policy: SigningPolicy;
+  private readonly now: () => number;
   /** Signing root (0x-hex) → recovered, verified signature; Map order is the LRU order. */
   private readonly cache = new Map<string, string>();
   private readonly jobs = new Map<string, Job>();
@@ -128,6 +137,8 @@ export class PoolAggregator implements SigningService {
     this.observer = options.observer;
     this.logger = options.logger;
     this.fetch = options.fetch;
+    this.policy = options.policy;
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -277,7 +288,7 @@ export class PoolAggregator implements SigningService {
       problems.length === 0
         ? { ok: true }
         : { ok: signingOk, error: `${up} of ${this.targets.length} participants ready (${this.threshold} needed): ${problems.join("; ")}` };
-    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing };
+    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing, startGuard: startGuardStatus(this.policy, this.now()) };
   }
 
   async close(): Promise<void> {
@@ -321,7 +332,7 @@ export class PoolAggregator implements SigningService {
     if (refusals.length > this.targets.length - this.threshold) {
       return fail(
         "slashing",
-        `refused by the slashing protection of participants ${refusals.map((f) => f.id).join(", ")} (${this.threshold} of ${this.targets.length} needed): ${describeFailures(refusals)}`,
+        `refused by the slashing protection or signing policy of participants ${refusals.map((f) => f.id).join(", ")} (${this.threshold} of ${this.targets.length} needed): ${describeFailures(refusals)}`,
         "refused-by-participants",
       );
     }
@@ -333,7 +344,11 @@ export class PoolAggregator implements SigningService {
 
   private prepare(body: unknown): { ok: true; result: SigningRootResult } | Failure {
     try {
-      return { ok: true, result: computeSigningRoot(this.network, parseSigningRequest(body)) };
+      const request = parseSigningRequest(body);
+      const result = computeSigningRoot(this.network, request);
+      const decision = checkPolicy(this.policy, request, result.protection, this.now());
+      if (!decision.allowed) return fail("policy", decision.message, decision.reason);
+      return { ok: true, result };
     } catch (err) {
       if (err instanceof BadRequestError) return fail("bad-request", err.message);
       if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);

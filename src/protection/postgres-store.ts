@@ -580,6 +580,39 @@ export class PostgresProtectionStore implements ProtectionStore {
     return rows.map((row) => row.pk);
   }
 
+  async tombstone(pubkeys: readonly Pubkey[]): Promise<void> {
+    await this.write(
+      "INSERT INTO key_tombstones (pubkey) SELECT decode(substr(pk, 3), 'hex') FROM unnest($1::text[]) AS pk ON CONFLICT DO NOTHING",
+      [pubkeys.map((pubkey) => pubkey.toLowerCase())],
+    );
+  }
+
+  async clearTombstones(pubkeys: readonly Pubkey[]): Promise<void> {
+    await this.write("DELETE FROM key_tombstones WHERE pubkey = ANY (SELECT decode(substr(pk, 3), 'hex') FROM unnest($1::text[]) AS pk)", [
+      pubkeys.map((pubkey) => pubkey.toLowerCase()),
+    ]);
+  }
+
+  async listTombstones(): Promise<Pubkey[]> {
+    const rows = await this.read<{ pk: string }>("SELECT '0x' || encode(pubkey, 'hex') AS pk FROM key_tombstones ORDER BY pubkey");
+    return rows.map((row) => row.pk);
+  }
+
+  /** One statement, committed durably (synchronous_commit on, whatever the server default) before it resolves. */
+  private async write(text: string, values: unknown[]): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.inTransaction(async (client) => {
+        await client.query("BEGIN");
+        await client.query("SET LOCAL synchronous_commit = on");
+        await client.query(text, values);
+        await client.query("COMMIT");
+      });
+    } catch (err) {
+      throw new ProtectionStoreError(`slashing-protection database write failed: ${(err as Error).message}`);
+    }
+  }
+
   /**
    * Prunes PRUNE_BATCH_VALIDATORS keys per transaction, each under the same locks as signing (the
    * shared writers lock and the keys' own locks), so signing for other keys goes on meanwhile. Each

@@ -34,7 +34,8 @@ import type {
 } from "./types.js";
 
 export const SQLITE_FILE_NAME = "slashing-protection.sqlite";
-const SCHEMA_VERSION = 1;
+/** 2: key_tombstones (version 1 databases are upgraded in place: the table is created). */
+const SCHEMA_VERSION = 2;
 const BUSY_TIMEOUT_MS = 10_000;
 const IMPORT_PROGRESS_EVERY = 10_000;
 const GROUP_COMMIT_LIMIT = 128;
@@ -68,6 +69,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS signed_attestations_by_target
   ON signed_attestations (validator_id, target_epoch, source_epoch, signing_root);
 CREATE INDEX IF NOT EXISTS signed_attestations_by_source
   ON signed_attestations (validator_id, source_epoch, target_epoch);
+-- Keys deleted through the keymanager API or \`keys delete\`; never pruned.
+CREATE TABLE IF NOT EXISTS key_tombstones (
+  pubkey BLOB PRIMARY KEY,
+  deleted_at TEXT NOT NULL
+);
 `;
 
 interface PendingCall {
@@ -355,6 +361,36 @@ export class SqliteProtectionStore implements ProtectionStore {
     return this.statements.allValidators.all().map((row) => bytesToHex(row.pubkey));
   }
 
+  async tombstone(pubkeys: readonly Pubkey[]): Promise<void> {
+    this.assertOpen();
+    const insert = this.db.prepare<[Buffer, string]>("INSERT OR IGNORE INTO key_tombstones (pubkey, deleted_at) VALUES (?, ?)");
+    const deletedAt = new Date().toISOString();
+    this.writeTransaction("tombstone", () => {
+      for (const pubkey of pubkeys) insert.run(hexToBytes(pubkey.toLowerCase()), deletedAt);
+    });
+  }
+
+  async clearTombstones(pubkeys: readonly Pubkey[]): Promise<void> {
+    this.assertOpen();
+    const remove = this.db.prepare<[Buffer]>("DELETE FROM key_tombstones WHERE pubkey = ?");
+    this.writeTransaction("clearing tombstones", () => {
+      for (const pubkey of pubkeys) remove.run(hexToBytes(pubkey.toLowerCase()));
+    });
+  }
+
+  async listTombstones(): Promise<Pubkey[]> {
+    this.assertOpen();
+    return this.db.prepare<[], { pubkey: Buffer }>("SELECT pubkey FROM key_tombstones ORDER BY pubkey").all().map((row) => bytesToHex(row.pubkey));
+  }
+
+  private writeTransaction(what: string, work: () => void): void {
+    try {
+      this.db.transaction(work).immediate();
+    } catch (err) {
+      throw new ProtectionStoreError(`${what} failed: ${(err as Error).message}`);
+    }
+  }
+
   async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {
     this.assertOpen();
     assertPruneArguments(keepEpochs, slotsPerEpoch);
@@ -441,7 +477,9 @@ function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: 
     const set = db.prepare<[string, string]>("INSERT INTO metadata (key, value) VALUES (?, ?)");
     const version = get.get("schema_version")?.value;
     if (version === undefined) set.run("schema_version", String(SCHEMA_VERSION));
-    else if (Number(version) > SCHEMA_VERSION) {
+    else if (Number(version) < SCHEMA_VERSION) {
+      db.prepare("UPDATE metadata SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+    } else if (Number(version) > SCHEMA_VERSION) {
       throw new ProtectionStoreError(
         `slashing-protection database ${path} has schema version ${version}, newer than this program knows (${SCHEMA_VERSION}); upgrade Bulwark`,
       );

@@ -67,6 +67,19 @@ export interface ProtectionStore {
   listValidators(): Promise<Pubkey[]>;
 
   /**
+   * Records (durably) that these keys were deleted through the keymanager API or `keys delete`: they
+   * must not load again from a file, however old, until imported anew with their history. Prune
+   * keeps tombstones.
+   */
+  tombstone(pubkeys: readonly Pubkey[]): Promise<void>;
+
+  /** Lifts the tombstones of keys imported anew (through the keymanager, with their history). */
+  clearTombstones(pubkeys: readonly Pubkey[]): Promise<void>;
+
+  /** Every tombstoned key. */
+  listTombstones(): Promise<Pubkey[]>;
+
+  /**
    * Deletes, per key, the attestations with target < (latest target - keepEpochs) and the blocks with
    * slot < (latest slot - keepEpochs * slotsPerEpoch) without ever weakening the protection: every
    * request refused before is refused after (see prune.ts for the argument). Each key is pruned
