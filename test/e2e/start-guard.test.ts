@@ -17,7 +17,7 @@ import { genesisData } from "@lodestar/config/networks";
 import { ssz } from "@lodestar/types";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, keystoreName, type Layout, testKey, writeKeystore } from "../keys/fixtures.js";
-import { type Bulwark, getJson, request, startBulwark } from "./harness.js";
+import { type Bulwark, getJson, request, runBulwark, startBulwark } from "./harness.js";
 import { attestation, network, randaoReveal, root } from "./requests.js";
 
 const HOODI = network("hoodi");
@@ -242,5 +242,28 @@ describe("start guard resumption on a 1-second-slot network (real process)", () 
     assert.equal(ahead.status, 412, ahead.body);
     assert.match(ahead.body, /future/);
     assert.equal((await server.stop()).code, 0);
+  });
+});
+
+describe("policy settings at start (real process)", () => {
+  test("a network without a genesis time, a bad policy value: the signer refuses to start and says why", async () => {
+    const dir = scratch();
+    const configFile = join(dir, "config.yaml");
+    await writeFile(configFile, "PRESET_BASE: minimal\nCONFIG_NAME: fastnet\nSECONDS_PER_SLOT: 1\n");
+    const common = ["--data-dir", join(dir, "data"), "--http-port", "0", ...THREADS];
+    const cases: Array<[string[], RegExp]> = [
+      [["--network", configFile, "--genesis-validators-root", "0x" + "5a".repeat(32)], /no well-known genesis time: pass --genesis-time/],
+      [["--network", "minimal"], /no well-known genesis time: pass --genesis-time/],
+      [["--network", "hoodi", "--deposit-allow", "0x1234"], /--deposit-allow "0x1234": expected an execution address/],
+      [["--network", "hoodi", "--allowed-fee-recipient", "nope"], /--allowed-fee-recipient "nope"/],
+      [["--network", "hoodi", "--refuse-types", "VOLUNTARY_EXIT,NOPE"], /unknown request type NOPE/],
+      [["--network", "hoodi", "--start-guard", "maybe"], /--start-guard.*maybe.*(on, off|on,off)/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runBulwark(["serve", ...args, ...common]);
+      assert.notEqual(result.code, 0, args.join(" "));
+      assert.match(result.stderr, message, args.join(" "));
+      assert.ok(!result.stdout.includes("bulwark signer ready"));
+    }
   });
 });

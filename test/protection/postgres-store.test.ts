@@ -92,7 +92,7 @@ describe("PostgreSQL protection store", () => {
     await server.admin("INSERT INTO schema_migrations (version, name) VALUES (99, 'from the future')", [], url);
     await assert.rejects(
       PostgresProtectionStore.open(url, GVR),
-      (err: Error) => err instanceof ProtectionStoreError && /schema version 99, newer than this program knows \(1\); upgrade Bulwark/.test(err.message),
+      (err: Error) => err instanceof ProtectionStoreError && /schema version 99, newer than this program knows \(2\); upgrade Bulwark/.test(err.message),
     );
   });
 
