@@ -192,6 +192,32 @@ describe("start guard and rollback (real processes)", () => {
   });
 });
 
+describe("keys delete tombstones (real processes)", () => {
+  test("`keys delete`, then the older sealed-keys.json put back: serve does not load the key", async () => {
+    const { layout, pubkey } = await layoutWithKey(905);
+    const dataDir = join(layout.root, "data");
+    const env = { BULWARK_SEALING_PASSPHRASE: "sealing passphrase for keys delete" };
+    const imported = await runBulwark(["keys", "import", "--data-dir", dataDir, "--keystores", layout.keystores, "--keystores-passwords", layout.passwords], { env });
+    assert.equal(imported.code, 0, imported.stderr);
+    const oldSealed = join(layout.root, "sealed-keys.old.json");
+    await copyFile(join(dataDir, "sealed-keys.json"), oldSealed);
+    const deleted = await runBulwark(
+      ["keys", "delete", "--data-dir", dataDir, "--network", "hoodi", "--pubkey", pubkey, "--protection-out", join(layout.root, "history.json")],
+      { env },
+    );
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await copyFile(oldSealed, join(dataDir, "sealed-keys.json"));
+    const server = await startBulwark(["serve", "--network", "hoodi", "--data-dir", dataDir, "--http-port", "0", ...THREADS], { env, timeoutMs: 60_000 });
+    servers.add(server);
+    const keys = JSON.parse((await request(`${server.url}/api/v1/eth2/publicKeys`)).body) as string[];
+    assert.deepEqual(keys, []);
+    assert.equal((await sign(server, pubkey, randaoReveal(HOODI, 60_000).body)).status, 404);
+    const warning = server.logs().find((l) => l.level === 40 && String(l.msg).includes("tombstoned"));
+    assert.deepEqual(warning?.pubkeys, [pubkey.toLowerCase()]);
+    assert.equal((await server.stop()).code, 0);
+  });
+});
+
 describe("start guard resumption on a 1-second-slot network (real process)", () => {
   test("refused right after start, signing again by itself once the guard's epochs are over", { timeout: 120_000 }, async () => {
     const dir = scratch();
