@@ -23,10 +23,13 @@ import { CliError } from "./errors.js";
 export interface PolicyCliOptions {
   genesisTime?: string;
   startGuard: string;
-  depositAllow: string[];
-  allowedFeeRecipient: string[];
+  /** Arrays from flags; a YAML options file may give one string. */
+  depositAllow: string[] | string;
+  allowedFeeRecipient: string[] | string;
   refuseTypes?: string;
 }
+
+const list = (value: string[] | string | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -53,6 +56,9 @@ export function addPolicyOptions(command: Command): Command {
  * when it is off. Throws CliError for invalid values or a network without a genesis time.
  */
 export function policyFromOptions(network: Network, options: PolicyCliOptions, logger: Logger, nowMs: number = Date.now()): SigningPolicy {
+  // A YAML options file bypasses commander's choices: check here too.
+  if (options.startGuard !== "on" && options.startGuard !== "off") throw new CliError(`--start-guard: expected on or off, got ${JSON.stringify(options.startGuard)}`);
+  const feeRecipients = list(options.allowedFeeRecipient);
   let policy: SigningPolicy;
   try {
     const clock = chainClockFor(network, options.genesisTime);
@@ -60,8 +66,8 @@ export function policyFromOptions(network: Network, options: PolicyCliOptions, l
       clock,
       startGuardEpoch: options.startGuard === "off" ? null : startGuardEpochAt(clock, nowMs),
       genesisForkVersion: "0x" + Buffer.from(network.config.GENESIS_FORK_VERSION).toString("hex"),
-      depositAllow: options.depositAllow.map(parseDepositAllowance),
-      allowedFeeRecipients: options.allowedFeeRecipient.length > 0 ? options.allowedFeeRecipient.map(parseFeeRecipient) : null,
+      depositAllow: list(options.depositAllow).map(parseDepositAllowance),
+      allowedFeeRecipients: feeRecipients.length > 0 ? feeRecipients.map(parseFeeRecipient) : null,
       refusedTypes: options.refuseTypes !== undefined ? parseRefusedTypes(options.refuseTypes, SIGNING_REQUEST_TYPES) : new Set(),
     };
   } catch (err) {

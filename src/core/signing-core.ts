@@ -286,7 +286,7 @@ export class SigningCore implements SigningCoreApi {
       await this.sealedStore?.remove(deletable);
     } catch (err) {
       // The keys no longer sign here, but they would come back at restart: say so.
-      const message = `stopped signing but could not remove from the sealed store: ${(err as Error).message}`;
+      const message = `stopped signing but could not record the deletion or remove the key from the sealed store: ${(err as Error).message}`;
       statuses.forEach((status, i) => {
         if (status.status === "deleted" && deletable.includes(requested[i]!)) statuses[i] = { status: "error", message };
       });
