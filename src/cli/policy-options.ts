@@ -101,10 +101,10 @@ function logPolicy(policy: SigningPolicy, logger: Logger, nowMs: number): void {
  * A missing database is created, with a warning: on a first start that is expected, but after a
  * loss it means the history is gone, and only the start guard keeps old signatures from conflicting.
  */
-export function warnIfNewDatabase(missingFile: string | undefined, policy: SigningPolicy, logger: Logger): void {
-  if (missingFile === undefined) return;
+export function warnIfNewDatabase(store: { created: boolean }, database: string, policy: SigningPolicy, logger: Logger): void {
+  if (!store.created) return;
   logger.warn(
-    { file: missingFile, startGuard: policy.startGuardEpoch === null ? "off" : "on" },
+    { database, startGuard: policy.startGuardEpoch === null ? "off" : "on" },
     policy.startGuardEpoch === null
       ? "slashing-protection database is new (created now, no history): if this signer signed before, its history is lost and, with --start-guard off, nothing stops a conflicting signature"
       : "slashing-protection database is new (created now, no history): if this signer signed before, its history is lost; the start guard refuses anything that could conflict with it",

@@ -28,7 +28,7 @@ import { buildParticipantApp, prepareShares } from "../pool/participant.js";
 import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
 import { poolNetwork } from "../pool/pool-network.js";
 import { verifyPoolDefinition } from "../pool/verify-pool.js";
-import { missingSqliteFile, openProtectionStore } from "../protection/open-store.js";
+import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import type { SigningPolicy } from "../protection/policy.js";
 import type { Logger } from "pino";
 import { addPolicyOptions, type PolicyCliOptions, policyFromOptions, warnIfNewDatabase } from "./policy-options.js";
@@ -312,11 +312,10 @@ async function openStoreAndLock(
   policy: SigningPolicy,
   logger: Logger,
 ): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
-  const missing = missingSqliteFile({ dataDir });
   const store = await openProtectionStore({ dataDir, genesisValidatorsRoot }).catch((err: Error) => {
     throw new CliError(err.message);
   });
-  warnIfNewDatabase(missing, policy, logger);
+  warnIfNewDatabase(store, describeStoreLocation({ dataDir }), policy, logger);
   try {
     return { store, releaseLock: acquireSignerLock(dataDir) };
   } catch (err) {

@@ -8,7 +8,7 @@ import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
 import { loadOrCreateApiToken } from "../server/api-token.js";
 import { acquireSignerLock } from "../config/signer-lock.js";
-import { describeStoreLocation, missingSqliteFile, openProtectionStore } from "../protection/open-store.js";
+import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import { buildApp } from "../server/app.js";
 import { DEFAULT_HOST_ALLOW_LIST } from "../server/host-allow-list.js";
 import { SignerMetrics } from "../server/metrics.js";
@@ -104,7 +104,6 @@ async function serve(options: ServeOptions): Promise<void> {
     statementTimeoutMs: parseInteger(options.dbStatementTimeoutMs ?? "5000", "--db-statement-timeout-ms", 100, 600_000),
   };
   const policy = policyFromOptions(network, options, logger);
-  const missingDatabase = missingSqliteFile(storeLocation);
   const store = await openProtectionStore(storeLocation).catch((err: Error) => {
     throw new CliError(err.message);
   });
@@ -121,7 +120,7 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new CliError(err.message);
   });
   const metrics = new SignerMetrics();
-  warnIfNewDatabase(missingDatabase, policy, logger);
+  warnIfNewDatabase(store, describeStoreLocation(storeLocation), policy, logger);
   const core = new SigningCore({ network, store, signingThreads, observer: metrics, policy, ...(sealedStore ? { sealedStore } : {}) });
   /** Loads keys read from disk, leaving out (with a warning) those deleted earlier. */
   const loadKeys = async (keys: Parameters<SigningCore["loadKeys"]>[0], readonly: boolean, source: string): Promise<void> => {

@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { PostgresProtectionStore, redactDatabaseUrl } from "./postgres-store.js";
 import type { ProtectionStore } from "./store.js";
 import { ProtectionStoreError } from "./store.js";
-import { SQLITE_FILE_NAME, SqliteProtectionStore } from "./sqlite-store.js";
+import { SqliteProtectionStore } from "./sqlite-store.js";
 import type { Root } from "./types.js";
 
 /** The environment variable the CLI reads `--db` from. */
@@ -47,11 +45,4 @@ export async function openProtectionStore(location: StoreLocation): Promise<Prot
     ...(location.poolSize === undefined ? {} : { poolSize: location.poolSize }),
     ...(location.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: location.statementTimeoutMs }),
   });
-}
-
-/** The SQLite file a signer would open, when it does not exist yet (deleted, or a first start). */
-export function missingSqliteFile(location: Pick<StoreLocation, "dataDir" | "db">): string | undefined {
-  if (storeKind(location.db) !== "sqlite") return undefined;
-  const path = join(location.dataDir, SQLITE_FILE_NAME);
-  return existsSync(path) ? undefined : path;
 }

@@ -204,6 +204,7 @@ export class PostgresProtectionStore implements ProtectionStore {
     /** Where the data lives, without the password. */
     readonly location: string,
     private readonly poolSize: number,
+    readonly created: boolean,
   ) {}
 
   /**
@@ -243,13 +244,14 @@ export class PostgresProtectionStore implements ProtectionStore {
     // An idle connection that breaks is dropped by the pool; without a listener it would crash
     // the process. The next transaction opens a new connection.
     pool.on("error", () => undefined);
+    let created: boolean;
     try {
-      await migrate(pool, gvr, location, options.schema);
+      created = await migrate(pool, gvr, location, options.schema);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
     }
-    return new PostgresProtectionStore(pool, gvr, location, poolSize);
+    return new PostgresProtectionStore(pool, gvr, location, poolSize, created);
   }
 
   checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
@@ -742,7 +744,8 @@ export class PostgresProtectionStore implements ProtectionStore {
  * advisory lock: of several instances starting at once, one migrates and the others then see the
  * result. A role without CREATE rights can run an up-to-date schema (no DDL is attempted then).
  */
-async function migrate(pool: pg.Pool, gvr: Root, location: string, schema: string | undefined): Promise<void> {
+/** Returns whether the database was bound to the chain just now (a new or empty database). */
+async function migrate(pool: pg.Pool, gvr: Root, location: string, schema: string | undefined): Promise<boolean> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -779,6 +782,7 @@ async function migrate(pool: pg.Pool, gvr: Root, location: string, schema: strin
     client.removeListener("error", onError);
     if (broken === undefined) client.release();
     else client.release(broken);
+    return bound === undefined;
   } catch (err) {
     client.removeListener("error", onError);
     client.release(err instanceof Error ? err : new Error(String(err)));

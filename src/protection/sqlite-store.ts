@@ -108,6 +108,7 @@ export class SqliteProtectionStore implements ProtectionStore {
     private readonly db: Database.Database,
     readonly genesisValidatorsRoot: Root,
     readonly path: string,
+    readonly created: boolean,
   ) {
     this.statements = {
       validatorId: db.prepare<[Buffer], { id: number }>("SELECT id FROM validators WHERE pubkey = ?"),
@@ -180,13 +181,14 @@ export class SqliteProtectionStore implements ProtectionStore {
     } catch (err) {
       throw new ProtectionStoreError(`cannot open slashing-protection database ${path}: ${(err as Error).message}`);
     }
+    let created: boolean;
     try {
-      bindDatabase(db, gvr, path);
+      created = bindDatabase(db, gvr, path);
     } catch (err) {
       db.close();
       throw err;
     }
-    return new SqliteProtectionStore(db, gvr, path);
+    return new SqliteProtectionStore(db, gvr, path, created);
   }
 
   checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
@@ -469,9 +471,12 @@ function toAttestationRecord(row: AttestationRow): AttestationRecord {
   return { sourceEpoch: row.source_epoch, targetEpoch: row.target_epoch, signingRoot: rootFromBytes(row.signing_root) };
 }
 
-/** Creates the schema on first use and binds the database to one chain; refuses any other. */
-function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: string): void {
-  db.transaction(() => {
+/**
+ * Creates the schema on first use and binds the database to one chain; refuses any other. Returns
+ * whether it was bound just now (a new, or emptied, database).
+ */
+function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: string): boolean {
+  return db.transaction((): boolean => {
     db.exec(SCHEMA);
     const get = db.prepare<[string], { value: string }>("SELECT value FROM metadata WHERE key = ?");
     const set = db.prepare<[string, string]>("INSERT INTO metadata (key, value) VALUES (?, ?)");
@@ -489,5 +494,6 @@ function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: 
     else if (bound !== genesisValidatorsRoot) {
       throw new GenesisMismatchError(bound, genesisValidatorsRoot, `the configured network (database ${path})`);
     }
+    return bound === undefined;
   }).immediate();
 }

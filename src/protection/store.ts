@@ -47,6 +47,12 @@ export interface ProtectionStore {
   readonly genesisValidatorsRoot: Root;
 
   /**
+   * True when this open found no database bound to a chain (missing, deleted or empty) and created
+   * it: on a first start that is expected; otherwise the history is lost (signers warn).
+   */
+  readonly created: boolean;
+
+  /**
    * Checks each request against the history and records the allowed ones, all in one atomic,
    * durable step. Requests are decided in order, so a later request sees the records of earlier
    * ones. Returns one decision per request.

@@ -126,7 +126,7 @@ describe("start guard and rollback (real processes)", () => {
     const second = await serve([...base, "--start-guard", "on"]);
     const warning = second.logs().find((l) => l.level === 40 && String(l.msg).includes("database is new"));
     assert.ok(warning, `no warning about the new database:\n${second.stdout()}`);
-    assert.equal(warning.file, join(dataDir, DB_FILE));
+    assert.equal(warning.database, `SQLite in ${dataDir}`);
     const b = await sign(second, pubkey, vote(epoch, epoch + 1, 0x0b));
     assert.equal(b.status, 412, b.body);
     assert.match(b.body, /start guard/);

@@ -19,6 +19,7 @@ const root = "0x" + "01".repeat(32);
 async function tombstoneBehaviour(open: () => Promise<ProtectionStore>): Promise<void> {
   let store = await open();
   try {
+    assert.equal(store.created, true, "the first open creates the database");
     assert.deepEqual(await store.listTombstones(), []);
     // History of A, then A tombstoned (twice: idempotent), in upper case: stored lower case.
     await store.checkAndRecord([{ kind: "attestation", pubkey: A, sourceEpoch: 1, targetEpoch: 2, signingRoot: root }]);
@@ -27,6 +28,7 @@ async function tombstoneBehaviour(open: () => Promise<ProtectionStore>): Promise
     assert.deepEqual(await store.listTombstones(), [A]);
     await store.close();
     store = await open();
+    assert.equal(store.created, false, "a reopen finds it");
     assert.deepEqual(await store.listTombstones(), [A], "durable across a reopen");
     // Prune removes history, never tombstones.
     await store.checkAndRecord([{ kind: "attestation", pubkey: A, sourceEpoch: 500, targetEpoch: 501, signingRoot: root }]);
