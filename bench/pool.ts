@@ -23,6 +23,8 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { initThreshold, splitSecret } from "../src/bls/threshold.js";
 import { resolveNetwork } from "../src/config/networks.js";
+import { chainClockFor } from "../src/config/chain-clock.js";
+import type { SigningPolicy } from "../src/protection/policy.js";
 import { SigningCore } from "../src/core/signing-core.js";
 import type { DepositDataJson } from "../src/eth/deposit.js";
 import { type AggregatorObserver, PoolAggregator } from "../src/pool/aggregator.js";
@@ -108,7 +110,7 @@ async function runPool(threshold: number, participants: number, memory: boolean)
     for (const share of split.shares) {
       const store = SqliteProtectionStore.open({ dataDir: join(dir, `participant-${share.id}`), genesisValidatorsRoot: network.genesisValidatorsRoot });
       const metrics = new SignerMetrics();
-      const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics });
+      const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics, policy: benchPolicy(network) });
       const { keys, accounts } = prepareShares(network, [{ pool: placeholder, participantId: share.id, shareSecret: share.secretKey }]);
       core.addKeys(keys);
       const app = buildParticipantApp({ core, network, accounts, tokens: new Map([[composite, tokens.get(share.id)!]]), metrics, logger });
@@ -122,7 +124,7 @@ async function runPool(threshold: number, participants: number, memory: boolean)
 
     const samples = new Samples();
     const aggregatorStore = SqliteProtectionStore.open({ dataDir: join(dir, "aggregator"), genesisValidatorsRoot: network.genesisValidatorsRoot });
-    const aggregator = await PoolAggregator.create({ network, store: aggregatorStore, pool, tokens, observer: samples });
+    const aggregator = await PoolAggregator.create({ network, store: aggregatorStore, pool, tokens, observer: samples, policy: benchPolicy(network) });
     const aggregatorApp = buildApp({ core: aggregator, metrics: new SignerMetrics(), logger, bodyLimit: 1 << 20, hostAllowList: ["127.0.0.1"] });
     const aggregatorUrl = await listen(aggregatorApp);
     closers.push(async () => {
@@ -133,7 +135,7 @@ async function runPool(threshold: number, participants: number, memory: boolean)
     // The reference: one ordinary signer with the whole key.
     const refStore = SqliteProtectionStore.open({ dataDir: join(dir, "reference"), genesisValidatorsRoot: network.genesisValidatorsRoot });
     const refMetrics = new SignerMetrics();
-    const refCore = new SigningCore({ network, store: refStore, signingThreads: 1, observer: refMetrics });
+    const refCore = new SigningCore({ network, store: refStore, signingThreads: 1, observer: refMetrics, policy: benchPolicy(network) });
     refCore.addKeys([{ pubkey: composite, secretKey: whole.toBytes() }]);
     const refApp = buildApp({ core: refCore, metrics: refMetrics, logger, bodyLimit: 1 << 20, hostAllowList: ["127.0.0.1"] });
     const refUrl = await listen(refApp);
@@ -218,3 +220,15 @@ export const poolBenchmarks: Benchmark[] = [
     run: () => runPool(3, 4, true),
   },
 ];
+
+/** The benchmark signs epochs of 2024 right after start: the start guard off, the rest as a signer's defaults. */
+function benchPolicy(network: ReturnType<typeof resolveNetwork>): SigningPolicy {
+  return {
+    clock: chainClockFor(network),
+    startGuardEpoch: null,
+    genesisForkVersion: "0x" + Buffer.from(network.config.GENESIS_FORK_VERSION).toString("hex"),
+    depositAllow: [],
+    allowedFeeRecipients: null,
+    refusedTypes: new Set(),
+  };
+}

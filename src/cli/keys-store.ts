@@ -9,7 +9,7 @@ import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-s
 import { isHex } from "../protection/hex.js";
 import { serializeInterchange } from "../protection/interchange.js";
 import { openProtectionStore } from "../protection/open-store.js";
-import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { dataDirOption, dbOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 import { refuseNotExportable } from "./not-exportable.js";
 
@@ -141,9 +141,10 @@ export function registerKeyStoreCommands(keys: Command): void {
     .addOption(networkOption())
     .addOption(genesisValidatorsRootOption())
     .addOption(sealingOption())
+    .addOption(dbOption())
     .option("--pubkey <pubkey>", "key to delete (repeat for several)", collect, [] as string[])
     .requiredOption("--protection-out <file>", "where to write the EIP-3076 history of the deleted keys (must not exist)")
-    .action(async (options: SealedOptions & { network: string; genesisValidatorsRoot?: string; pubkey: string[]; protectionOut: string }) => {
+    .action(async (options: SealedOptions & { network: string; genesisValidatorsRoot?: string; db?: string; pubkey: string[]; protectionOut: string }) => {
       const pubkeys = pubkeysFrom(options.pubkey);
       const network = networkFromOptions(options);
       const signer = runningSigner(options.dataDir);
@@ -157,7 +158,8 @@ export function registerKeyStoreCommands(keys: Command): void {
       const sealed = await openSealed(options, false);
       const missing = pubkeys.filter((pubkey) => !sealed.has(pubkey));
       if (missing.length > 0) throw new CliError(`not in the sealed key store: ${missing.join(", ")}; nothing deleted`);
-      const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot }).catch(
+      // The signer's own database (--db as for serve): the deletion is tombstoned where the signer looks.
+      const store = await openProtectionStore({ dataDir: options.dataDir, genesisValidatorsRoot: network.genesisValidatorsRoot, ...(options.db !== undefined ? { db: options.db } : {}) }).catch(
         (err: Error) => {
           throw new CliError(err.message);
         },
@@ -170,6 +172,8 @@ export function registerKeyStoreCommands(keys: Command): void {
         }
         out.end();
         await once(out, "finish");
+        // Tombstoned before the sealed store forgets them: an older copy of it must not bring them back.
+        await store.tombstone(pubkeys);
       } finally {
         await store.close();
       }

@@ -30,7 +30,10 @@ import { buildParticipantApp, prepareShares } from "../pool/participant.js";
 import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
 import { poolNetwork } from "../pool/pool-network.js";
 import { verifyPoolDefinition } from "../pool/verify-pool.js";
-import { openProtectionStore } from "../protection/open-store.js";
+import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
+import type { SigningPolicy } from "../protection/policy.js";
+import type { Logger } from "pino";
+import { addPolicyOptions, type PolicyCliOptions, policyFromOptions, warnIfNewDatabase } from "./policy-options.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { buildApp } from "../server/app.js";
 import type { HostAllowList } from "../server/host-allow-list.js";
@@ -51,7 +54,7 @@ import {
   readTlsFiles,
 } from "./server-options.js";
 
-interface ServerOptions extends HttpLimitOptions {
+interface ServerOptions extends HttpLimitOptions, PolicyCliOptions {
   dataDir: string;
   genesisValidatorsRoot?: string;
   httpHost: string;
@@ -82,7 +85,7 @@ interface AggregatorCliOptions extends ServerOptions {
 }
 
 function commonServerOptions(command: Command, defaultPort: string): Command {
-  return addHttpLimitOptions(command)
+  return addPolicyOptions(addHttpLimitOptions(command))
     .addOption(hostAllowListOption())
     .addOption(dataDirOption())
     .addOption(genesisValidatorsRootOption())
@@ -183,10 +186,16 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
     secret.fill(0);
   }
 
-  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot).catch((err: Error) => {
+  let policy: SigningPolicy;
+  let opened: { store: ProtectionStore; releaseLock: () => void };
+  try {
+    policy = policyFromOptions(network, options, logger);
+    opened = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot, policy, logger);
+  } catch (err) {
     for (const key of prepared.keys) key.secretKey.fill(0);
     throw err;
-  });
+  }
+  const { store, releaseLock } = opened;
   let tokens: Map<string, string>;
   const tokenFiles = new Map<string, { path: string; created: boolean }>();
   try {
@@ -203,7 +212,7 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
     throw new CliError((err as Error).message);
   }
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics });
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, policy });
   core.addKeys(prepared.keys);
   let app;
   try {
@@ -290,7 +299,8 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     }
   }
 
-  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot);
+  const policy = policyFromOptions(network, options, logger);
+  const { store, releaseLock } = await openStoreAndLock(options.dataDir, network.genesisValidatorsRoot, policy, logger);
   const metrics = new SignerMetrics();
   let aggregator: PoolAggregator;
   try {
@@ -303,6 +313,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
       cacheSize,
       observer: new PoolMetrics(metrics.registry),
       logger,
+      policy,
     });
   } catch (err) {
     await store.close();
@@ -352,10 +363,16 @@ function checkCommon(options: ServerOptions): Common {
   };
 }
 
-async function openStoreAndLock(dataDir: string, genesisValidatorsRoot: string): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
+async function openStoreAndLock(
+  dataDir: string,
+  genesisValidatorsRoot: string,
+  policy: SigningPolicy,
+  logger: Logger,
+): Promise<{ store: ProtectionStore; releaseLock: () => void }> {
   const store = await openProtectionStore({ dataDir, genesisValidatorsRoot }).catch((err: Error) => {
     throw new CliError(err.message);
   });
+  warnIfNewDatabase(store, describeStoreLocation({ dataDir }), policy, logger);
   try {
     return { store, releaseLock: acquireSignerLock(dataDir) };
   } catch (err) {

@@ -18,7 +18,9 @@ import { addHttpLimitOptions, hostAllowListOption, type HttpLimitOptions, listen
 import { attestationOption, setUpAttestation, tsmReportDirOption } from "./serve-attestation.js";
 import { registerAttestationRoutes } from "../server/attestation-routes.js";
 
-interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions {
+import { addPolicyOptions, type PolicyCliOptions, policyFromOptions, warnIfNewDatabase } from "./policy-options.js";
+
+interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions, PolicyCliOptions {
   config?: string;
   network?: string;
   genesisValidatorsRoot?: string;
@@ -46,8 +48,8 @@ interface ServeOptions extends CommitBoostServeOptions, HttpLimitOptions {
 }
 
 export function registerServeCommand(program: Command): void {
-  const serveCommand = program
-    .command("serve")
+  const serveCommand = program.command("serve");
+  addPolicyOptions(serveCommand)
     .description("run the remote signer (Web3Signer-compatible HTTP API)")
     .addOption(new Option("--config <file>", "YAML file of options (long flag names as keys); flags and BULWARK_* variables win").env("BULWARK_CONFIG"))
     .addOption(new Option("--network <name>", "mainnet, sepolia, holesky, hoodi, gnosis, chiado, minimal, or a consensus config.yaml path").env("BULWARK_NETWORK"))
@@ -112,6 +114,7 @@ async function serve(options: ServeOptions): Promise<void> {
     poolSize: parseInteger(options.dbPoolSize ?? "10", "--db-pool-size", 1, 1000),
     statementTimeoutMs: parseInteger(options.dbStatementTimeoutMs ?? "5000", "--db-statement-timeout-ms", 100, 600_000),
   };
+  const policy = policyFromOptions(network, options, logger);
   const store = await openProtectionStore(storeLocation).catch((err: Error) => {
     throw new CliError(err.message);
   });
@@ -133,9 +136,23 @@ async function serve(options: ServeOptions): Promise<void> {
     throw err;
   });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads, observer: metrics, ...(sealedStore ? { sealedStore } : {}), ...(attestor ? { provenance: attestor } : {}) });
+  warnIfNewDatabase(store, describeStoreLocation(storeLocation), policy, logger);
+  const core = new SigningCore({ network, store, signingThreads, observer: metrics, policy, ...(sealedStore ? { sealedStore } : {}), ...(attestor ? { provenance: attestor } : {}) });
+  /** Loads keys read from disk, leaving out (with a warning) those deleted earlier. */
+  const loadKeys = async (keys: Parameters<SigningCore["loadKeys"]>[0], readonly: boolean, source: string): Promise<void> => {
+    const tombstoned = await core.loadKeys(keys, { readonly });
+    if (tombstoned.length > 0) {
+      logger.warn({ pubkeys: tombstoned, source }, "keys deleted earlier (tombstoned in the slashing-protection database) not loaded: import them again through the keymanager API with their history");
+    }
+  };
   if (sealedStore !== undefined) {
-    core.addKeys(sealedStore.keys(), { readonly: false });
+    try {
+      await loadKeys(sealedStore.keys(), false, sealedStore.path);
+    } catch (err) {
+      releaseLock();
+      await core.close();
+      throw new CliError((err as Error).message);
+    }
     logger.info({ keys: sealedStore.size, file: sealedStore.path }, "sealed key store unsealed");
   }
   logger.info(
@@ -161,7 +178,7 @@ async function serve(options: ServeOptions): Promise<void> {
     const all = sealedStore.keys();
     const fresh = all.filter((key) => !before.has(key.pubkey));
     for (const key of all) if (before.has(key.pubkey)) key.secretKey.fill(0);
-    core.addKeys(fresh, { readonly: false });
+    await loadKeys(fresh, false, sealedStore.path);
     return { added: fresh.length, removed: removed.length };
   };
   const reloadAll = async (): Promise<{ added: number; removed: number }> => {
@@ -185,7 +202,7 @@ async function serve(options: ServeOptions): Promise<void> {
     await core.removeKeys(removed);
     for (const pubkey of removed) keystoreKeys.delete(pubkey);
     const fresh = loaded.fresh.filter((key) => !keystoreKeys.has(key.pubkey));
-    core.addKeys(fresh);
+    await loadKeys(fresh, true, options.keystores);
     for (const key of fresh) keystoreKeys.add(key.pubkey);
     for (const key of loaded.fresh) key.secretKey.fill(0);
     keystoreFiles.clear();

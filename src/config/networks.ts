@@ -144,7 +144,25 @@ function loadConfigFile(path: string, genesisValidatorsRoot: string | undefined)
     throw new NetworkError(`network config ${path} is invalid: ${(err as Error).message}`);
   }
   const name = typeof json.CONFIG_NAME === "string" ? json.CONFIG_NAME : path;
-  return { name, config: forkConfigFor(path, chainConfig), genesisValidatorsRoot };
+  return { name, config: forkConfigFor(path, withSlotDuration(chainConfig, path)), genesisValidatorsRoot };
+}
+
+/**
+ * The slot duration is SLOT_DURATION_MS when the file has it, else SECONDS_PER_SLOT; both are set
+ * to agree, since lodestar would otherwise fill the missing one from the preset's defaults (a file
+ * with SECONDS_PER_SLOT: 1 would get the preset's SLOT_DURATION_MS). Two values that disagree are
+ * refused: the signer's clock (time horizon, start guard) depends on it.
+ */
+function withSlotDuration(chainConfig: ChainConfig, path: string): ChainConfig {
+  const ms = (chainConfig as Partial<ChainConfig>).SLOT_DURATION_MS;
+  const seconds = (chainConfig as Partial<ChainConfig>).SECONDS_PER_SLOT;
+  if (ms !== undefined && seconds !== undefined && ms !== seconds * 1000) {
+    throw new NetworkError(`network config ${path}: SLOT_DURATION_MS ${ms} and SECONDS_PER_SLOT ${seconds} disagree; keep one`);
+  }
+  const slotMs = ms ?? (seconds !== undefined ? seconds * 1000 : undefined);
+  if (slotMs === undefined) return chainConfig;
+  if (!Number.isSafeInteger(slotMs) || slotMs <= 0) throw new NetworkError(`network config ${path}: the slot duration must be a positive number of milliseconds, got ${slotMs}`);
+  return { ...chainConfig, SLOT_DURATION_MS: slotMs, SECONDS_PER_SLOT: slotMs / 1000 };
 }
 
 /** Lodestar serves one preset per process (LODESTAR_PRESET, read at start-up); say so plainly. */

@@ -71,6 +71,8 @@ export type SignErrorCode =
   | "root-mismatch"
   | "unknown-key"
   | "slashing"
+  /** The signing policy refused it (time horizon, start guard, deposit, fee recipient, refused type): 412. */
+  | "policy"
   | "wrong-network"
   /** Not enough of the parties needed to sign answered in time (a threshold pool): 503, retry later. */
   | "unavailable"
@@ -79,7 +81,7 @@ export type SignErrorCode =
 export interface SignError {
   code: SignErrorCode;
   message: string;
-  /** For "slashing": which rule refused (e.g. "surrounds-existing"), for metrics and logs. */
+  /** For "slashing": which rule refused (e.g. "surrounds-existing"); for "policy": e.g. "future". */
   reason?: string;
 }
 
@@ -147,4 +149,16 @@ export interface CoreHealth {
   keysLoaded: number;
   protection: { ok: boolean; latencyMs: number; error?: string };
   signing: { ok: boolean; error?: string };
+  /** The start guard of the signing policy (src/protection/policy.ts), for /healthcheck. */
+  startGuard?: StartGuardStatus;
+}
+
+export interface StartGuardStatus {
+  on: boolean;
+  /** Whether it still refuses (until `resumesAt`). */
+  active: boolean;
+  /** E0: blocks up to its last slot and attestations with target <= it or source < it are refused. */
+  epoch?: number;
+  /** When signing resumes (start of epoch E0 + 1), ISO 8601. */
+  resumesAt?: string;
 }

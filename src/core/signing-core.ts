@@ -26,6 +26,7 @@ import {
 import { isHex } from "../protection/hex.js";
 import { checkBatchIdentifiers } from "./batch-identifiers.js";
 import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
+import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import { GenesisMismatchError, type ProtectionStore } from "../protection/store.js";
 import type { ProtectionRequest } from "../protection/types.js";
@@ -66,6 +67,10 @@ export interface SigningCoreOptions {
   sealedStore?: SealedKeyStore;
   /** With attestation on: provenance statements for generated keys, recorded before they are sealed. */
   provenance?: KeyProvenanceRecorder;
+  /** What is refused whatever the history says (time horizon, start guard, deposits, ...). */
+  policy: SigningPolicy;
+  /** The wall clock, Unix ms (tests move it); default Date.now. */
+  now?: () => number;
 }
 
 export interface KeyToLoad {
@@ -103,8 +108,13 @@ export class SigningCore implements SigningCoreApi {
   private sealedStore: SealedKeyStore | undefined;
   private readonly provenance: KeyProvenanceRecorder | undefined;
 
+  private readonly policy: SigningPolicy;
+  private readonly now: () => number;
+
   constructor(options: SigningCoreOptions) {
     this.provenance = options.provenance;
+    this.policy = options.policy;
+    this.now = options.now ?? Date.now;
     this.network = options.network;
     this.store = options.store;
     this.observer = options.observer;
@@ -121,6 +131,19 @@ export class SigningCore implements SigningCoreApi {
     this.pool.addKeys(fresh.map((key) => ({ pubkey: key.pubkey.toLowerCase(), secretKey: key.secretKey })));
     for (const key of fresh) this.keys.set(key.pubkey.toLowerCase(), { readonly: options.readonly });
     for (const key of keys) key.secretKey.fill(0);
+  }
+
+  /**
+   * Like addKeys, for keys read from disk (sealed store, keystore directory): a key deleted through
+   * the keymanager API or `keys delete` is tombstoned in the protection database and does not load
+   * again, even when an older copy of the file brings it back. Returns the keys left out.
+   */
+  async loadKeys(keys: readonly KeyToLoad[], options: { readonly: boolean } = { readonly: true }): Promise<string[]> {
+    const tombstoned = new Set(await this.store.listTombstones());
+    const refused = keys.filter((key) => tombstoned.has(key.pubkey.toLowerCase()));
+    for (const key of refused) key.secretKey.fill(0);
+    this.addKeys(keys.filter((key) => !tombstoned.has(key.pubkey.toLowerCase())), options);
+    return refused.map((key) => key.pubkey.toLowerCase());
   }
 
   /**
@@ -159,6 +182,8 @@ export class SigningCore implements SigningCoreApi {
     }
     // History first: once a key is in the signing threads it can sign.
     if (slashingProtection !== undefined) await this.importProtection(slashingProtection);
+    const tombstoned = new Set(await this.store.listTombstones());
+    const withHistory = historyPubkeys(slashingProtection);
     const statuses: Array<KeyImportStatus | undefined> = keystores.map(({ keystore }) => {
       const problems = schemaValidationErrors(keystore);
       return problems === null ? undefined : { status: "error", message: `invalid EIP-2335 keystore: ${JSON.stringify(problems).slice(0, 300)}` };
@@ -180,12 +205,22 @@ export class SigningCore implements SigningCoreApi {
         statuses[index] = { status: "duplicate", pubkey: outcome.pubkey };
         return;
       }
+      if (tombstoned.has(outcome.pubkey) && !withHistory.has(outcome.pubkey)) {
+        outcome.secretKey.fill(0);
+        statuses[index] = {
+          status: "error",
+          message: `${outcome.pubkey} was deleted from this signer earlier: import it again together with its slashing_protection history`,
+        };
+        return;
+      }
       seen.add(outcome.pubkey);
       toAdd.push({ pubkey: outcome.pubkey, secretKey: outcome.secretKey });
       statuses[index] = { status: "imported", pubkey: outcome.pubkey };
     });
     try {
       await sealed.add(toAdd);
+      // Imported anew with its history: the deletion no longer stands.
+      await this.store.clearTombstones(toAdd.map((key) => key.pubkey).filter((pubkey) => tombstoned.has(pubkey)));
     } catch (err) {
       for (const key of toAdd) key.secretKey.fill(0);
       const message = `not stored: ${(err as Error).message}`;
@@ -261,10 +296,12 @@ export class SigningCore implements SigningCoreApi {
     }
     await this.removeKeys(deletable);
     try {
+      // Tombstoned before the sealed store forgets them, so no older copy of it can bring them back.
+      await this.store.tombstone(deletable);
       await this.sealedStore?.remove(deletable);
     } catch (err) {
       // The keys no longer sign here, but they would come back at restart: say so.
-      const message = `stopped signing but could not remove from the sealed store: ${(err as Error).message}`;
+      const message = `stopped signing but could not record the deletion or remove the key from the sealed store: ${(err as Error).message}`;
       statuses.forEach((status, i) => {
         if (status.status === "deleted" && deletable.includes(requested[i]!)) statuses[i] = { status: "error", message };
       });
@@ -281,6 +318,7 @@ export class SigningCore implements SigningCoreApi {
     const prepared = this.prepare(body);
     if (!prepared.ok) return prepared;
     const { result } = prepared;
+    if (prepared.refusal !== undefined) return prepared.refusal;
     if (result.protection !== null) {
       const refusal = await this.checkProtection([protectionRequest(key, result)]);
       if (refusal[0] !== undefined) return refusal[0];
@@ -301,7 +339,7 @@ export class SigningCore implements SigningCoreApi {
     if (!prepared.ok) return prepared;
     const { result } = prepared;
     const results: Array<SignOutcome | undefined> = keys.map((key) =>
-      this.keys.has(key) ? undefined : fail("unknown-key", `no key loaded for ${key}`),
+      !this.keys.has(key) ? fail("unknown-key", `no key loaded for ${key}`) : prepared.refusal,
     );
     if (result.protection !== null) {
       const known = keys.filter((_, i) => results[i] === undefined);
@@ -329,11 +367,15 @@ export class SigningCore implements SigningCoreApi {
     return this.signRoot(key, root.signingRoot);
   }
 
-  private prepare(body: unknown): { ok: true; result: SigningRootResult } | { ok: false; error: SignError } {
+  /** Parses and computes the root; `refusal` is set when the signing policy refuses the request. */
+  private prepare(body: unknown): { ok: true; result: SigningRootResult; refusal?: SignOutcome } | { ok: false; error: SignError } {
     let request: SigningRequest;
     try {
       request = parseSigningRequest(body);
-      return { ok: true, result: computeSigningRoot(this.network, request) };
+      const result = computeSigningRoot(this.network, request);
+      const decision = checkPolicy(this.policy, request, result.protection, this.now());
+      if (decision.allowed) return { ok: true, result };
+      return { ok: true, result, refusal: { ok: false, error: { code: "policy", message: decision.message, reason: decision.reason } } };
     } catch (err) {
       if (err instanceof BadRequestError) return fail("bad-request", err.message);
       if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
@@ -409,6 +451,7 @@ export class SigningCore implements SigningCoreApi {
       keysLoaded: this.keys.size,
       protection,
       signing: broken === undefined ? { ok: true } : { ok: false, error: broken },
+      startGuard: startGuardStatus(this.policy, this.now()),
     };
   }
 
@@ -424,4 +467,11 @@ function protectionRequest(pubkey: string, result: SigningRootResult): Protectio
   return facts.kind === "block"
     ? { kind: "block", pubkey, slot: facts.slot, signingRoot }
     : { kind: "attestation", pubkey, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
+}
+
+/** The keys an EIP-3076 document (as given to the keymanager API) carries history for. */
+function historyPubkeys(interchange: unknown): Set<string> {
+  const data = (interchange as { data?: unknown } | null | undefined)?.data;
+  if (!Array.isArray(data)) return new Set();
+  return new Set(data.flatMap((entry) => (typeof (entry as { pubkey?: unknown })?.pubkey === "string" ? [(entry as { pubkey: string }).pubkey.toLowerCase()] : [])));
 }

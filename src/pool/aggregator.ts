@@ -19,6 +19,8 @@
  *     refused, 412, nothing released;
  *  5. release only when both succeeded: the verified signature and the durable record; cache it.
  * Non-slashable types (RANDAO, selection proofs, sync committee, ...) skip step 4 only.
+ * The signing policy (src/protection/policy.ts: time horizon, start guard, deposits, ...) refuses
+ * in step 1, 412; participants apply their own, and their policy refusals count like slashing ones.
  */
 import { PublicKey } from "@chainsafe/blst";
 import type { Logger } from "pino";
@@ -36,6 +38,7 @@ import {
   UnknownForkError,
   WrongNetworkError,
 } from "../eth/index.js";
+import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
 import type { ProtectionRequest } from "../protection/types.js";
@@ -73,6 +76,10 @@ export interface AggregatorOptions {
   logger?: Logger;
   /** For tests: the HTTP client (default: global fetch). */
   fetch?: FetchLike;
+  /** What the aggregator refuses whatever the history says (time horizon, start guard, deposits, ...). */
+  policy: SigningPolicy;
+  /** The wall clock, Unix ms; default Date.now. */
+  now?: () => number;
 }
 
 /** The aggregator cannot start with this pool, network or configuration. */
@@ -118,6 +125,8 @@ export class PoolAggregator implements SigningService {
   private readonly observer: AggregatorObserver | undefined;
   private readonly logger: Logger | undefined;
   private readonly fetch: FetchLike | undefined;
+  private readonly policy: SigningPolicy;
+  private readonly now: () => number;
   /** Signing root (0x-hex) → recovered, verified signature; Map order is the LRU order. */
   private readonly cache = new Map<string, string>();
   private readonly jobs = new Map<string, Job>();
@@ -134,6 +143,8 @@ export class PoolAggregator implements SigningService {
     this.observer = options.observer;
     this.logger = options.logger;
     this.fetch = options.fetch;
+    this.policy = options.policy;
+    this.now = options.now ?? Date.now;
   }
 
   /**
@@ -262,7 +273,7 @@ export class PoolAggregator implements SigningService {
       problems.length === 0
         ? { ok: true }
         : { ok: signingOk, error: `${up} of ${this.targets.length} participants ready (${this.threshold} needed): ${problems.join("; ")}` };
-    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing };
+    return { ok: protection.ok && signingOk, keysLoaded: 1, protection, signing, startGuard: startGuardStatus(this.policy, this.now()) };
   }
 
   /** One probe of every participant, at most every PROBE_INTERVAL_MS (see probe-cache.ts). */
@@ -343,7 +354,7 @@ export class PoolAggregator implements SigningService {
     if (refusals.length > this.targets.length - this.threshold) {
       return fail(
         "slashing",
-        `refused by the slashing protection of participants ${refusals.map((f) => f.id).join(", ")} (${this.threshold} of ${this.targets.length} needed): ${describeFailures(refusals)}`,
+        `refused by the slashing protection or signing policy of participants ${refusals.map((f) => f.id).join(", ")} (${this.threshold} of ${this.targets.length} needed): ${describeFailures(refusals)}`,
         "refused-by-participants",
       );
     }
@@ -355,7 +366,11 @@ export class PoolAggregator implements SigningService {
 
   private prepare(body: unknown): { ok: true; result: SigningRootResult } | Failure {
     try {
-      return { ok: true, result: computeSigningRoot(this.network, parseSigningRequest(body)) };
+      const request = parseSigningRequest(body);
+      const result = computeSigningRoot(this.network, request);
+      const decision = checkPolicy(this.policy, request, result.protection, this.now());
+      if (!decision.allowed) return fail("policy", decision.message, decision.reason);
+      return { ok: true, result };
     } catch (err) {
       if (err instanceof BadRequestError) return fail("bad-request", err.message);
       if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);

@@ -16,7 +16,7 @@
  * through the core's path: the core recomputes the signing root from the typed request for its
  * network, checks and durably records the participant's own slashing protection for the composite
  * key, and only then signs with the share. Statuses are the signing API's: 400 malformed or root
- * mismatch, 404 unknown composite key, 412 slashing refusal or another network, 500 internal; 401
+ * mismatch, 404 unknown composite key, 412 slashing or signing-policy refusal or another network, 500 internal; 401
  * without a coordinator's bearer token (compared in constant time).
  *
  * Isolation: each pool has its own coordinator token. A token lists only its own pool's account and
@@ -228,6 +228,8 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
         done(OUTCOME_LABEL[code]);
         if (code === "slashing") {
           metrics.refusals.inc({ reason: reason ?? "unknown" });
+          logger.warn({ composite: account.composite, type, reason }, message);
+        } else if (code === "policy") {
           logger.warn({ composite: account.composite, type, reason }, message);
         } else if (code === "internal") {
           logger.error({ composite: account.composite, type }, message);

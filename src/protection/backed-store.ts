@@ -26,6 +26,10 @@ export interface StorageBackend {
   importHistory(validators: readonly ValidatorHistory[], options: ImportOptions): Promise<ImportSummary>;
   exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> | Iterable<ValidatorHistory>;
   listValidators(): Promise<Pubkey[]>;
+  /** Tombstones of deleted keys (ProtectionStore.tombstone): durable writes, never pruned. */
+  tombstone(pubkeys: readonly Pubkey[]): Promise<void>;
+  clearTombstones(pubkeys: readonly Pubkey[]): Promise<void>;
+  listTombstones(): Promise<Pubkey[]>;
   prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary>;
   /**
    * Why the database is unhealthy, or undefined when it is. `lastWriteError` is why the last
@@ -44,6 +48,8 @@ export abstract class BackedProtectionStore implements ProtectionStore {
 
   protected constructor(
     readonly genesisValidatorsRoot: Root,
+    /** Whether this open created the database (ProtectionStore.created). */
+    readonly created: boolean,
     private readonly backend: StorageBackend,
     limits: GroupLimits,
   ) {
@@ -68,6 +74,21 @@ export abstract class BackedProtectionStore implements ProtectionStore {
   async listValidators(): Promise<Pubkey[]> {
     this.assertOpen();
     return this.backend.listValidators();
+  }
+
+  async tombstone(pubkeys: readonly Pubkey[]): Promise<void> {
+    this.assertOpen();
+    return this.backend.tombstone(pubkeys);
+  }
+
+  async clearTombstones(pubkeys: readonly Pubkey[]): Promise<void> {
+    this.assertOpen();
+    return this.backend.clearTombstones(pubkeys);
+  }
+
+  async listTombstones(): Promise<Pubkey[]> {
+    this.assertOpen();
+    return this.backend.listTombstones();
   }
 
   async prune(keepEpochs: number, slotsPerEpoch: number): Promise<PruneSummary> {

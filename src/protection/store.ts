@@ -47,6 +47,12 @@ export interface ProtectionStore {
   readonly genesisValidatorsRoot: Root;
 
   /**
+   * True when this open found no database bound to a chain (missing, deleted or empty) and created
+   * it: on a first start that is expected; otherwise the history is lost (signers warn).
+   */
+  readonly created: boolean;
+
+  /**
    * Checks each request against the history and records the allowed ones, all in one atomic,
    * durable step. Requests are decided in order, so a later request sees the records of earlier
    * ones. Returns one decision per request.
@@ -65,6 +71,19 @@ export interface ProtectionStore {
 
   /** Every key with any recorded history. */
   listValidators(): Promise<Pubkey[]>;
+
+  /**
+   * Records (durably) that these keys were deleted through the keymanager API or `keys delete`: they
+   * must not load again from a file, however old, until imported anew with their history. Prune
+   * keeps tombstones.
+   */
+  tombstone(pubkeys: readonly Pubkey[]): Promise<void>;
+
+  /** Lifts the tombstones of keys imported anew (through the keymanager, with their history). */
+  clearTombstones(pubkeys: readonly Pubkey[]): Promise<void>;
+
+  /** Every tombstoned key. */
+  listTombstones(): Promise<Pubkey[]>;
 
   /**
    * Deletes, per key, the attestations with target < (latest target - keepEpochs) and the blocks with

@@ -125,6 +125,8 @@ function record(options: AppOptions, type: string, outcome: { ok: true } | { ok:
   if (code === "slashing") {
     options.metrics.refusals.inc({ reason: reason ?? "unknown" });
     options.logger.warn({ pubkey, type, reason }, message);
+  } else if (code === "policy") {
+    options.logger.warn({ pubkey, type, reason }, message);
   } else if (code === "internal") {
     options.logger.error({ pubkey, type }, message);
   } else if (code === "unavailable") {

@@ -49,6 +49,7 @@ export const OUTCOME_LABEL: Record<SignErrorCode, string> = {
   "root-mismatch": "bad_request",
   "unknown-key": "unknown_key",
   slashing: "refused_slashing",
+  policy: "refused_policy",
   "wrong-network": "wrong_network",
   unavailable: "unavailable",
   internal: "error",
@@ -116,6 +117,8 @@ export function healthDocument(health: CoreHealth, first: { id: string; data: Re
           data: { latencyMs: Number(health.protection.latencyMs.toFixed(3)), ...(health.protection.error ? { error: health.protection.error } : {}) },
         },
         { id: "signing", status: status(health.signing.ok), ...(health.signing.error ? { data: { error: health.signing.error } } : {}) },
+        // Informational: a guard that still refuses is the intended state after a start, not a fault.
+        ...(health.startGuard !== undefined ? [{ id: "start-guard", status: "UP", data: health.startGuard }] : []),
       ],
     },
   };

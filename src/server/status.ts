@@ -6,6 +6,7 @@ export const STATUS_OF: Record<SignErrorCode, number> = {
   "root-mismatch": 400,
   "unknown-key": 404,
   slashing: 412,
+  policy: 412,
   "wrong-network": 412,
   unavailable: 503,
   internal: 500,

@@ -3,6 +3,7 @@
  * signing roots of the Commit-Boost spec built here from SSZ containers of their own (not the
  * code under test), and module / admin JWTs as Commit-Boost's SDK makes them.
  */
+import { testPolicy } from "../helpers/policy.js";
 import { randomBytes } from "node:crypto";
 import { SecretKey } from "@chainsafe/blst";
 import { ByteVectorType, ContainerType, UintBigintType } from "@chainsafe/ssz";
@@ -61,7 +62,7 @@ export function startCore(networkName = "hoodi", keys = 2, dataDir?: string, sec
   const path = dataDir ?? dir!.path;
   const network = resolveNetwork(networkName);
   const store = SqliteProtectionStore.open({ dataDir: path, genesisValidatorsRoot: network.genesisValidatorsRoot });
-  const core = new SigningCore({ network, store, signingThreads: 1 });
+  const core = new SigningCore({ network, store, signingThreads: 1, policy: testPolicy(network) });
   const secretKeys = secrets ?? Array.from({ length: keys }, () => SecretKey.fromKeygen(randomBytes(32)).toBytes());
   const loaded = secretKeys.map((secretKey) => ({ pubkey: SecretKey.fromBytes(secretKey).toPublicKey().toHex(true).toLowerCase(), secretKey: Uint8Array.from(secretKey) }));
   const pubkeys = loaded.map((key) => key.pubkey);

@@ -18,6 +18,7 @@ import {
   syncCommitteeMessageCase,
   syncSelectionProofCase,
 } from "../server/cases.js";
+import { testPolicy } from "../helpers/policy.js";
 import {
   MAINNET,
   makePool,
@@ -367,12 +368,12 @@ describe("aggregator start-up checks", () => {
         swapped.participants[1]!.componentPublicKey,
         swapped.participants[0]!.componentPublicKey,
       ];
-      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: swapped, tokens: pool.tokens }), /does not match the commitments/);
+      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: swapped, tokens: pool.tokens, policy: testPolicy(MAINNET) }), /does not match the commitments/);
       const tokens = new Map(pool.tokens);
       tokens.delete(3);
-      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: pool.pool, tokens }), /no coordinator token for participant 3/);
+      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: pool.pool, tokens, policy: testPolicy(MAINNET) }), /no coordinator token for participant 3/);
       const otherNetwork = { ...pool.pool, genesisValidatorsRoot: "0x" + "33".repeat(32) };
-      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: otherNetwork, tokens: pool.tokens }), PoolAggregatorError);
+      await assert.rejects(PoolAggregator.create({ network: MAINNET, store, pool: otherNetwork, tokens: pool.tokens, policy: testPolicy(MAINNET) }), PoolAggregatorError);
     } finally {
       await store.close();
       dir.cleanup();

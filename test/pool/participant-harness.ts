@@ -17,7 +17,9 @@ import type { PoolDefinition } from "../../src/pool/definition.js";
 import { PoolAggregator, type AggregatorOptions } from "../../src/pool/aggregator.js";
 import { PoolMetrics } from "../../src/pool/aggregator-metrics.js";
 import { buildParticipantApp, prepareShares } from "../../src/pool/participant.js";
+import type { SigningPolicy } from "../../src/protection/policy.js";
 import { SqliteProtectionStore } from "../../src/protection/sqlite-store.js";
+import { testPolicy } from "../helpers/policy.js";
 import { buildApp } from "../../src/server/app.js";
 import { SignerMetrics } from "../../src/server/metrics.js";
 import { fromHex } from "../eth/helpers.js";
@@ -99,12 +101,17 @@ export interface RunningParticipant {
   close(): Promise<void>;
 }
 
-export async function startParticipant(test: TestPool, id: number, options: { token?: string; network?: Network } = {}): Promise<RunningParticipant> {
+export async function startParticipant(
+  test: TestPool,
+  id: number,
+  /** `policy`: changes to the test policy (start guard off, see test/helpers/policy.ts). */
+  options: { token?: string; network?: Network; policy?: Partial<SigningPolicy> } = {},
+): Promise<RunningParticipant> {
   const network = options.network ?? MAINNET;
   const dir = tempDir(`bulwark-participant-${id}-`);
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: network.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics });
+  const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics, policy: testPolicy(network, options.policy) });
   const share = test.split.shares[id - 1]!;
   const { keys, accounts } = prepareShares(network, [{ pool: test.pool, participantId: id, shareSecret: Uint8Array.from(share.secretKey) }]);
   core.addKeys(keys);
@@ -152,7 +159,8 @@ export interface RunningAggregator {
 
 export async function startAggregator(
   test: TestPool,
-  options: Partial<Pick<AggregatorOptions, "deadlineMs" | "cacheSize" | "tokens">> = {},
+  /** `policy`: changes to the test policy (start guard off, see test/helpers/policy.ts). */
+  options: Partial<Pick<AggregatorOptions, "deadlineMs" | "cacheSize" | "tokens">> & { policy?: Partial<SigningPolicy> } = {},
 ): Promise<RunningAggregator> {
   const dir = tempDir("bulwark-aggregator-");
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
@@ -165,6 +173,7 @@ export async function startAggregator(
     deadlineMs: options.deadlineMs ?? 2000,
     ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
     observer: new PoolMetrics(metrics.registry),
+    policy: testPolicy(MAINNET, options.policy),
   });
   const app = buildApp({
     core: aggregator,

@@ -42,16 +42,16 @@ describe("PostgreSQL protection store", () => {
     const store = await PostgresProtectionStore.open(url, GVR);
     await store.close();
     const versions = await server.admin<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version", [], url);
-    assert.deepEqual(versions.map((v) => v.version), [1]);
+    assert.deepEqual(versions.map((v) => v.version), [1, 2]);
     const tables = await server.admin<{ t: string }>(
       "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
       [],
       url,
     );
-    assert.deepEqual(tables.map((r) => r.t), ["metadata", "schema_migrations", "signed_attestations", "signed_blocks", "validators"]);
+    assert.deepEqual(tables.map((r) => r.t), ["key_tombstones", "metadata", "schema_migrations", "signed_attestations", "signed_blocks", "validators"]);
     // A second open finds the schema up to date and changes nothing.
     await (await PostgresProtectionStore.open(url, GVR)).close();
-    assert.equal((await server.admin("SELECT 1 FROM schema_migrations", [], url)).length, 1);
+    assert.equal((await server.admin("SELECT 1 FROM schema_migrations", [], url)).length, 2);
   });
 
   test("several instances starting at once on an empty database all come up (advisory lock)", async () => {

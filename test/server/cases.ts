@@ -19,6 +19,7 @@ import { ssz } from "@lodestar/types";
 import { beaconConfig, bytes, forkInfoJson, fromHex, hex, specDomain, specSigningRoot } from "../eth/helpers.js";
 import { altairBlock, attestationData, type BlockLike, electraAggregateAndProof, fillBlock, phase0AggregateAndProof, phase0Block } from "../eth/ssz-objects.js";
 import { LODESTAR_MAINNET } from "./harness.js";
+import { TEST_DEPOSIT_CREDENTIALS } from "../helpers/policy.js";
 
 export const network = LODESTAR_MAINNET;
 export const config = beaconConfig(network);
@@ -326,7 +327,7 @@ export function allCases(): SigningCase[] {
   {
     const message = ssz.phase0.DepositMessage.defaultValue();
     message.pubkey = bytes(48, 19);
-    message.withdrawalCredentials = bytes(32, 20);
+    message.withdrawalCredentials = TEST_DEPOSIT_CREDENTIALS;
     message.amount = 32_000_000_000;
     const genesisForkVersion = network.config.GENESIS_FORK_VERSION;
     cases.push({

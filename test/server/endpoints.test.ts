@@ -69,10 +69,12 @@ describe("public keys, upcheck, healthcheck", () => {
     assert.equal(health.status, "UP");
     assert.equal(health.outcome, "UP");
     const byId = new Map(health.checks.map((c) => [c.id, c]));
-    assert.deepEqual([...byId.keys()].sort(), ["keys", "signing", "slashing-protection"]);
+    assert.deepEqual([...byId.keys()].sort(), ["keys", "signing", "slashing-protection", "start-guard"]);
     for (const check of health.checks) assert.equal(check.status, "UP", check.id);
     assert.equal(byId.get("keys")!.data!.keysLoaded, 3);
     assert.equal(typeof byId.get("slashing-protection")!.data!.latencyMs, "number");
+    // The test harness runs with the start guard off (test/helpers/policy.ts).
+    assert.deepEqual(byId.get("start-guard")!.data, { on: false, active: false });
   });
 
   test("an unknown route is 404, a GET on the signing route is not a signature", async () => {

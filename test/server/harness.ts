@@ -9,7 +9,9 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { type Network, resolveNetwork } from "../../src/config/networks.js";
 import { SigningCore } from "../../src/core/signing-core.js";
+import type { SigningPolicy } from "../../src/protection/policy.js";
 import { SqliteProtectionStore } from "../../src/protection/sqlite-store.js";
+import { testPolicy } from "../helpers/policy.js";
 import { buildApp } from "../../src/server/app.js";
 import type { HostAllowList } from "../../src/server/host-allow-list.js";
 import { SignerMetrics } from "../../src/server/metrics.js";
@@ -55,6 +57,10 @@ export interface SignerOptions {
   bodyLimit?: number;
   hostAllowList?: HostAllowList;
   reload?: () => Promise<{ added: number; removed: number }>;
+  /** Changes to the test policy (start guard off, see test/helpers/policy.ts). */
+  policy?: Partial<SigningPolicy>;
+  /** The core's wall clock, Unix ms. */
+  now?: () => number;
 }
 
 /** The bearer token POST /reload needs on signers started by startSigner. */
@@ -82,7 +88,14 @@ export async function startSigner(options: SignerOptions = {}): Promise<Signer> 
   const network = options.network ?? resolveNetwork("mainnet");
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: network.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics });
+  const core = new SigningCore({
+    network,
+    store,
+    signingThreads: 1,
+    observer: metrics,
+    policy: testPolicy(network, options.policy),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const keys = Array.from({ length: options.keys ?? 1 }, newKey);
   core.addKeys(keys.map((key) => ({ pubkey: key.pubkey, secretKey: key.secretKey.toBytes() })));
   const app = buildApp({

@@ -16,6 +16,7 @@ import { SqliteProtectionStore } from "../../src/protection/sqlite-store.js";
 import { buildApp } from "../../src/server/app.js";
 import { SignerMetrics } from "../../src/server/metrics.js";
 import { writeSealedFile } from "../keys/sealed-store-helpers.js";
+import { testPolicy } from "../helpers/policy.js";
 import { LODESTAR_MAINNET } from "./harness.js";
 
 export const MAINNET = resolveNetwork("mainnet");
@@ -73,8 +74,9 @@ export async function startKeymanagerSigner(options: KeymanagerSignerOptions): P
   }
   const store = SqliteProtectionStore.open({ dataDir: options.dataDir, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, ...(sealed ? { sealedStore: sealed } : {}) });
-  if (sealed !== undefined) core.addKeys(sealed.keys(), { readonly: false });
+  const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, policy: testPolicy(MAINNET), ...(sealed ? { sealedStore: sealed } : {}) });
+  // As `serve` does: keys deleted earlier (tombstoned) do not load from the sealed store.
+  if (sealed !== undefined) await core.loadKeys(sealed.keys(), { readonly: false });
   const app = buildApp({
     core,
     metrics,

@@ -16,6 +16,7 @@ import { cheapKeystore, testKey } from "../keys/fixtures.js";
 import { writeSealedFile } from "../keys/sealed-store-helpers.js";
 import { attestationCase } from "./cases.js";
 import { keymanagerClient, MAINNET } from "./keymanager-harness.js";
+import { testPolicy } from "../helpers/policy.js";
 
 const SECRET = "postgres keymanager sealing secret";
 const TOKEN = "api-token-0x" + "5e".repeat(32);
@@ -36,7 +37,7 @@ test("import with slashing protection, sign, delete returning the history: on Po
   const sealed = await SealedKeyStore.open(dir.path, Buffer.from(SECRET), { create: false });
   const store = await openProtectionStore({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot, db });
   const metrics = new SignerMetrics();
-  const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, sealedStore: sealed });
+  const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, sealedStore: sealed, policy: testPolicy(MAINNET) });
   const app = buildApp({ core, metrics, logger: pino({ level: "silent" }), bodyLimit: 1 << 20, hostAllowList: ["127.0.0.1"], keymanager: { token: TOKEN } });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -4,6 +4,7 @@
  * `schema_migrations`. Append new migrations here; never edit one that has shipped.
  */
 import { initialSchema } from "./001-initial-schema.js";
+import { keyTombstones } from "./002-key-tombstones.js";
 
 export interface Migration {
   /** 1, 2, 3, ... without gaps. */
@@ -13,7 +14,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, keyTombstones];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -10,10 +10,11 @@ import type { Root } from "../types.js";
 import { begin, commit, type Connection, maintenanceQuery, withConnection } from "./connection.js";
 import { LOCK_MIGRATIONS_SQL } from "./locks.js";
 
-export async function migrate(connection: Connection, gvr: Root, schema: string | undefined): Promise<void> {
+/** Returns whether the database was bound to the chain just now (a new or empty database). */
+export async function migrate(connection: Connection, gvr: Root, schema: string | undefined): Promise<boolean> {
   const { location } = connection;
   try {
-    await withConnection(
+    return await withConnection(
       connection,
       async (client) => {
         const query = maintenanceQuery(client);
@@ -38,6 +39,7 @@ export async function migrate(connection: Connection, gvr: Root, schema: string 
           throw new GenesisMismatchError(bound, gvr, `the configured network (database ${location})`);
         }
         await commit(client);
+        return bound === undefined;
       },
       "cannot connect to the slashing-protection database",
     );

@@ -17,6 +17,7 @@ import { begin, commit, type Connection, createPool, type PostgresStoreOptions, 
 import { exportHistory, importHistory, listValidators } from "./interchange.js";
 import { migrate } from "./migrate.js";
 import { prune } from "./prune.js";
+import { clearTombstones, listTombstones, tombstone } from "./tombstones.js";
 
 /** Requests merged into one transaction at most (each distinct validator holds one lock). */
 const MAX_GROUP_REQUESTS = 128;
@@ -27,6 +28,9 @@ function postgresBackend(connection: Connection, genesisValidatorsRoot: Root): S
     importHistory: (validators, options) => importHistory(connection, validators, options),
     exportHistory: (pubkeys) => exportHistory(connection, pubkeys),
     listValidators: () => listValidators(connection),
+    tombstone: (pubkeys) => tombstone(connection, pubkeys),
+    clearTombstones: (pubkeys) => clearTombstones(connection, pubkeys),
+    listTombstones: () => listTombstones(connection),
     prune: (keepEpochs, slotsPerEpoch) => prune(connection, keepEpochs, slotsPerEpoch),
     async healthProblem(lastWriteError) {
       const { rows } = await connection.pool.query<{ gvr: string | null }>(HEALTH_PROBE_SQL);
@@ -54,8 +58,9 @@ export class PostgresProtectionStore extends BackedProtectionStore {
   private constructor(
     private readonly connection: Connection,
     genesisValidatorsRoot: Root,
+    created: boolean,
   ) {
-    super(genesisValidatorsRoot, postgresBackend(connection, genesisValidatorsRoot), {
+    super(genesisValidatorsRoot, created, postgresBackend(connection, genesisValidatorsRoot), {
       maxGroupRequests: MAX_GROUP_REQUESTS,
       maxInFlight: connection.poolSize,
     });
@@ -74,12 +79,13 @@ export class PostgresProtectionStore extends BackedProtectionStore {
   static async open(url: string, genesisValidatorsRoot: Root, options: PostgresStoreOptions = {}): Promise<PostgresProtectionStore> {
     const gvr = genesisValidatorsRoot.toLowerCase();
     const connection = createPool(url, options);
+    let created: boolean;
     try {
-      await migrate(connection, gvr, options.schema);
+      created = await migrate(connection, gvr, options.schema);
     } catch (err) {
       await connection.pool.end().catch(() => undefined);
       throw err;
     }
-    return new PostgresProtectionStore(connection, gvr);
+    return new PostgresProtectionStore(connection, gvr, created);
   }
 }

@@ -10,7 +10,8 @@ import { GenesisMismatchError, ProtectionStoreError } from "../store.js";
 import type { Root } from "../types.js";
 
 export const SQLITE_FILE_NAME = "slashing-protection.sqlite";
-const SCHEMA_VERSION = 1;
+/** 2: key_tombstones (version 1 databases are upgraded in place: the table is created). */
+const SCHEMA_VERSION = 2;
 const BUSY_TIMEOUT_MS = 10_000;
 
 const SCHEMA = `
@@ -42,6 +43,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS signed_attestations_by_target
   ON signed_attestations (validator_id, target_epoch, source_epoch, signing_root);
 CREATE INDEX IF NOT EXISTS signed_attestations_by_source
   ON signed_attestations (validator_id, source_epoch, target_epoch);
+-- Keys deleted through the keymanager API or \`keys delete\`; never pruned.
+CREATE TABLE IF NOT EXISTS key_tombstones (
+  pubkey BLOB PRIMARY KEY,
+  deleted_at TEXT NOT NULL
+);
 `;
 
 /**
@@ -67,7 +73,7 @@ export function connect(path: string, options: { mustExist?: boolean } = {}): Da
  * Opens (creating if needed) the database file in `dataDir`, private to its owner, with its schema,
  * bound to one genesis validators root; refuses another root and a newer schema.
  */
-export function openDatabase(dataDir: string, genesisValidatorsRoot: Root): { db: Database.Database; path: string } {
+export function openDatabase(dataDir: string, genesisValidatorsRoot: Root): { db: Database.Database; path: string; created: boolean } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, SQLITE_FILE_NAME);
   const isNew = !existsSync(path);
@@ -78,24 +84,30 @@ export function openDatabase(dataDir: string, genesisValidatorsRoot: Root): { db
   } catch (err) {
     throw new ProtectionStoreError(`cannot open slashing-protection database ${path}: ${(err as Error).message}`);
   }
+  let created: boolean;
   try {
-    bindDatabase(db, genesisValidatorsRoot, path);
+    created = bindDatabase(db, genesisValidatorsRoot, path);
   } catch (err) {
     db.close();
     throw err;
   }
-  return { db, path };
+  return { db, path, created };
 }
 
-/** Creates the schema on first use and binds the database to one chain; refuses any other. */
-function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: string): void {
-  db.transaction(() => {
+/**
+ * Creates the schema on first use and binds the database to one chain; refuses any other. Returns
+ * whether it was bound just now (a new, or emptied, database).
+ */
+function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: string): boolean {
+  return db.transaction((): boolean => {
     db.exec(SCHEMA);
     const get = db.prepare<[string], { value: string }>("SELECT value FROM metadata WHERE key = ?");
     const set = db.prepare<[string, string]>("INSERT INTO metadata (key, value) VALUES (?, ?)");
     const version = get.get("schema_version")?.value;
     if (version === undefined) set.run("schema_version", String(SCHEMA_VERSION));
-    else if (Number(version) > SCHEMA_VERSION) {
+    else if (Number(version) < SCHEMA_VERSION) {
+      db.prepare("UPDATE metadata SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+    } else if (Number(version) > SCHEMA_VERSION) {
       throw new ProtectionStoreError(
         `slashing-protection database ${path} has schema version ${version}, newer than this program knows (${SCHEMA_VERSION}); upgrade Bulwark`,
       );
@@ -105,5 +117,6 @@ function bindDatabase(db: Database.Database, genesisValidatorsRoot: Root, path: 
     else if (bound !== genesisValidatorsRoot) {
       throw new GenesisMismatchError(bound, genesisValidatorsRoot, `the configured network (database ${path})`);
     }
+    return bound === undefined;
   }).immediate();
 }

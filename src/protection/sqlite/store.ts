@@ -15,6 +15,7 @@ import { SqliteCommitThread } from "./commit-thread.js";
 import { prepareInterchange } from "./interchange.js";
 import { prune } from "./prune.js";
 import { openDatabase } from "./schema.js";
+import { prepareTombstones } from "./tombstones.js";
 
 /** Requests merged into one transaction at most, so that signing can start on the first group of a burst. */
 const GROUP_COMMIT_LIMIT = 128;
@@ -32,11 +33,15 @@ export interface SqliteStoreOptions {
 function sqliteBackend(db: Database.Database, path: string): StorageBackend {
   const commitThread = new SqliteCommitThread(path);
   const interchange = prepareInterchange(db);
+  const tombstones = prepareTombstones(db);
   return {
     commitGroup: (requests) => commitThread.commit(requests),
     importHistory: async (validators, options) => interchange.importHistory(validators, options),
     exportHistory: (pubkeys) => interchange.exportHistory(pubkeys),
     listValidators: async () => interchange.listValidators(),
+    tombstone: async (pubkeys) => tombstones.tombstone(pubkeys),
+    clearTombstones: async (pubkeys) => tombstones.clearTombstones(pubkeys),
+    listTombstones: async () => tombstones.listTombstones(),
     prune: async (keepEpochs, slotsPerEpoch) => prune(db, keepEpochs, slotsPerEpoch),
     async healthProblem(lastWriteError) {
       db.prepare(HEALTH_PROBE_SQL).get();
@@ -55,8 +60,9 @@ export class SqliteProtectionStore extends BackedProtectionStore {
     db: Database.Database,
     genesisValidatorsRoot: Root,
     readonly path: string,
+    created: boolean,
   ) {
-    super(genesisValidatorsRoot, sqliteBackend(db, path), {
+    super(genesisValidatorsRoot, created, sqliteBackend(db, path), {
       maxGroupRequests: GROUP_COMMIT_LIMIT,
       // One writer: a second group only queues on the commit thread, behind the one committing.
       maxInFlight: 2,
@@ -67,7 +73,7 @@ export class SqliteProtectionStore extends BackedProtectionStore {
   /** Opens (creating if needed) the database in `dataDir`, bound to one genesis validators root. */
   static open(options: SqliteStoreOptions): SqliteProtectionStore {
     const gvr = options.genesisValidatorsRoot.toLowerCase();
-    const { db, path } = openDatabase(options.dataDir, gvr);
-    return new SqliteProtectionStore(db, gvr, path);
+    const { db, path, created } = openDatabase(options.dataDir, gvr);
+    return new SqliteProtectionStore(db, gvr, path, created);
   }
 }

@@ -67,7 +67,7 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
       await backend.markNewerSchema(database);
       await assert.rejects(
         backend.open(database, GVR),
-        (err: Error) => err instanceof ProtectionStoreError && /schema version 99, newer than this program knows \(1\); upgrade Bulwark/.test(err.message),
+        (err: Error) => err instanceof ProtectionStoreError && /schema version 99, newer than this program knows \(2\); upgrade Bulwark/.test(err.message),
       );
     });
 
