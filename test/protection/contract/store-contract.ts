@@ -43,6 +43,46 @@ function secretOf(database: string): string | undefined {
   }
 }
 
+const TOMBSTONE_A = "0x" + "aa".repeat(48);
+const TOMBSTONE_B = "0x" + "bb".repeat(48);
+const TOMBSTONE_ROOT = "0x" + "01".repeat(32);
+
+/** Tombstones: recorded durably (idempotent, lower case), listed, lifted, kept by prune. */
+async function tombstoneBehaviour(open: () => Promise<ProtectionStore>): Promise<void> {
+  const A = TOMBSTONE_A;
+  const B = TOMBSTONE_B;
+  const root = TOMBSTONE_ROOT;
+  let store = await open();
+  try {
+    assert.equal(store.created, true, "the first open creates the database");
+    assert.deepEqual(await store.listTombstones(), []);
+    // History of A, then A tombstoned (twice: idempotent), in upper case: stored lower case.
+    await store.checkAndRecord([{ kind: "attestation", pubkey: A, sourceEpoch: 1, targetEpoch: 2, signingRoot: root }]);
+    await store.tombstone([A.toUpperCase().replace("0X", "0x")]);
+    await store.tombstone([A]);
+    assert.deepEqual(await store.listTombstones(), [A]);
+    await store.close();
+    store = await open();
+    assert.equal(store.created, false, "a reopen finds it");
+    assert.deepEqual(await store.listTombstones(), [A], "durable across a reopen");
+    // Prune removes history, never tombstones.
+    await store.checkAndRecord([{ kind: "attestation", pubkey: A, sourceEpoch: 500, targetEpoch: 501, signingRoot: root }]);
+    const pruned = await store.prune(10, 32);
+    assert.equal(pruned.attestationsRemoved, 1);
+    assert.deepEqual(await store.listTombstones(), [A]);
+    await store.tombstone([B]);
+    assert.deepEqual(await store.listTombstones(), [A, B]);
+    await store.clearTombstones([A]);
+    assert.deepEqual(await store.listTombstones(), [B]);
+    await store.clearTombstones([]);
+    await store.tombstone([]);
+    assert.deepEqual(await store.listTombstones(), [B]);
+  } finally {
+    await store.close();
+  }
+}
+
+
 export function describeProtectionStore(name: string, backend: ProtectionBackend): void {
   describe(`${name} protection store: the contract of every store`, () => {
     test("is bound to one genesis validators root and refuses another", async () => {
@@ -69,6 +109,11 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
         backend.open(database, GVR),
         (err: Error) => err instanceof ProtectionStoreError && /schema version 99, newer than this program knows \(2\); upgrade Bulwark/.test(err.message),
       );
+    });
+
+    test("tombstones of deleted keys: durable, idempotent, lifted, kept by prune; `created` only on the first open", async () => {
+      const database = await backend.freshDatabase();
+      await tombstoneBehaviour(() => backend.open(database, GVR));
     });
 
     test("records survive closing and reopening", async () => {
