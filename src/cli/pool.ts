@@ -31,6 +31,8 @@ import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, network
 import { CliError } from "./errors.js";
 import { collectUrls, registerPoolServerCommands } from "./pool-servers.js";
 import { addAggregatorAttestationOptions, addJoinAttestationOptions, attestPoolCreation, attestWholeKeyDestruction, checkJoinAttestation, type AggregatorAttestationOptions, type JoinAttestationOptions } from "./pool-attestation.js";
+import { registerPoolVaultCommands } from "./pool-vault.js";
+import { DEFAULT_DEPOSIT_GWEI } from "../eth/deposit.js";
 
 interface SealingOptions {
   dataDir: string;
@@ -119,6 +121,17 @@ function writeNewFile(path: string, text: string, mode: number): void {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/** --withdrawal-address, or --withdrawal-vault (whose vault takes exactly one 32 ETH deposit). */
+function withdrawalAddressOf(options: { withdrawalAddress?: string; withdrawalVault?: string; amountGwei?: number }): string {
+  if ((options.withdrawalAddress === undefined) === (options.withdrawalVault === undefined)) {
+    throw new CliError("give exactly one of --withdrawal-address and --withdrawal-vault");
+  }
+  if (options.withdrawalVault !== undefined && options.amountGwei !== undefined && options.amountGwei !== DEFAULT_DEPOSIT_GWEI) {
+    throw new CliError(`--withdrawal-vault: a pool vault stakes exactly 32 ETH (${DEFAULT_DEPOSIT_GWEI} gwei), not ${options.amountGwei}`);
+  }
+  return (options.withdrawalAddress ?? options.withdrawalVault)!;
+}
+
 export function registerPoolCommands(program: Command): void {
   const pool = program
     .command("pool")
@@ -159,7 +172,8 @@ export function registerPoolCommands(program: Command): void {
     .addOption(genesisValidatorsRootOption())
     .option("--threshold <m>", "signatures needed, M (default: the smallest M > 2N/3)", integer("--threshold"))
     .option("--operator <spec>", "ID=x25519:<identity>@https://host:port, once per operator; ids exactly 1..N", collect, [] as string[])
-    .requiredOption("--withdrawal-address <address>", "execution address receiving withdrawals (0x01 credentials)")
+    .option("--withdrawal-address <address>", "execution address receiving withdrawals (0x01 credentials)")
+    .option("--withdrawal-vault <address>", "the LowBondPoolVault (from `pool vault address`) as the withdrawal address; 32 ETH deposit")
     .option("--compounding", "0x02 (compounding) withdrawal credentials instead of 0x01")
     .option("--amount-gwei <gwei>", "deposit amount in gwei (default 32 ETH)", integer("--amount-gwei"))
     .option("--allow-minority-threshold", "accept M below a majority of N (two disjoint quorums could each sign)")
@@ -174,7 +188,8 @@ export function registerPoolCommands(program: Command): void {
             genesisValidatorsRoot?: string;
             threshold?: number;
             operator: string[];
-            withdrawalAddress: string;
+            withdrawalAddress?: string;
+            withdrawalVault?: string;
             compounding?: boolean;
             amountGwei?: number;
             allowMinorityThreshold?: boolean;
@@ -182,6 +197,7 @@ export function registerPoolCommands(program: Command): void {
           },
         ) => {
           const network = networkFromOptions(options);
+          const withdrawalAddress = withdrawalAddressOf(options);
           const operators = options.operator.map(parseOperatorSpec);
           const secret = sealingSecret(options);
           try {
@@ -189,7 +205,7 @@ export function registerPoolCommands(program: Command): void {
               network,
               ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
               operators,
-              withdrawalAddress: options.withdrawalAddress,
+              withdrawalAddress,
               compounding: options.compounding === true,
               ...(options.amountGwei !== undefined ? { amountGwei: options.amountGwei } : {}),
               allowMinorityThreshold: options.allowMinorityThreshold === true,
@@ -421,4 +437,5 @@ export function registerPoolCommands(program: Command): void {
     );
 
   registerPoolServerCommands(pool);
+  registerPoolVaultCommands(pool);
 }
