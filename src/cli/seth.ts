@@ -20,12 +20,13 @@ import {
   DEFAULT_EJECTION_THRESHOLD_GWEI,
   deploySeth,
   exitFeeWithMargin,
+  isRegisteredIdentity,
   registryCall,
   sethCall,
   sethRead,
   sethStatus,
 } from "../seth/seth-client.js";
-import { generateSethKey, identityOf, sethDepositArgs, SignerKeygenError } from "../seth/signer-keygen.js";
+import { evidenceIdentity, generateSethKey, identityOf, sethDepositArgs, signerIdentity, SignerKeygenError } from "../seth/signer-keygen.js";
 import { validatorPubkeyAt } from "../seth/validator-lookup.js";
 import { genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
@@ -115,6 +116,12 @@ async function proofFor(c: RpcConnection, seth: Address, index: bigint, options:
   return proof;
 }
 
+async function requireRegistered(c: RpcConnection, registry: Address, identity: Address): Promise<void> {
+  if (!(await isRegisteredIdentity(c.publicClient, registry, identity))) {
+    throw new CliError(`the signer's identity ${identity} is not registered in ${registry}: have the registrar run \`bulwark seth register-identity\` after \`attestation verify\``);
+  }
+}
+
 export function registerSethCommands(program: Command): void {
   const seth = program.command("seth").description("liquid solo validating: sETH minted against attested Bulwark keys, ejection below 31.99 ETH, FIFO redemption");
 
@@ -156,24 +163,35 @@ export function registerSethCommands(program: Command): void {
       .description(description)
       .addOption(rpcOption())
       .addOption(keyFileOption())
-      .requiredOption("--registry <address>", "the EnclaveRegistry", address("--registry"))
-      .requiredOption("--identity <address>", "the signer identity's address (`attestation verify` prints it)", address("--identity"));
+      .requiredOption("--registry <address>", "the EnclaveRegistry", address("--registry"));
 
   registryCommand("register-identity", "registrar: admit a signer identity whose evidence `bulwark attestation verify` accepted; stores the hashes of the evidence and measurements files")
-    .requiredOption("--evidence <file>", "the evidence document that was verified")
+    .requiredOption("--evidence <file>", "the evidence document that was verified (it names the identity)")
+    .option("--identity <address>", "the identity's address, checked against the evidence", address("--identity"))
     .requiredOption("--expect <file>", "the expected-measurements file it was verified against")
     .action(
-      run(async (options: RpcOptions & { registry: Address; identity: Address; evidence: string; expect: string }) => {
-        const evidenceHash = keccak256(readText(options.evidence));
+      run(async (options: RpcOptions & { registry: Address; identity?: Address; evidence: string; expect: string }) => {
+        const evidence = readText(options.evidence);
+        let named: Address;
+        try {
+          named = evidenceIdentity(JSON.parse(evidence.toString("utf8")), options.evidence);
+        } catch (err) {
+          throw new CliError(err instanceof SyntaxError ? `${options.evidence} is not JSON: ${err.message}` : (err as Error).message);
+        }
+        if (options.identity !== undefined && options.identity !== named) throw new CliError(`${options.evidence} is the evidence of identity ${named}, not ${options.identity}`);
+        const identity = named;
+        const evidenceHash = keccak256(evidence);
         const measurementHash = keccak256(readText(options.expect));
         const c = await connect(options);
-        const hash = await registryCall(c.publicClient, sender(c), options.registry, "register", [options.identity, evidenceHash, measurementHash]);
+        const hash = await registryCall(c.publicClient, sender(c), options.registry, "register", [identity, evidenceHash, measurementHash]);
         process.stdout.write(`${hash}\n`);
-        say(`identity ${options.identity} registered (evidence ${evidenceHash}, measurements ${measurementHash})`);
+        say(`identity ${identity} registered (evidence ${evidenceHash}, measurements ${measurementHash})`);
       }),
     );
 
-  registryCommand("revoke-identity", "registrar: no new deposits with statements of this identity").action(
+  registryCommand("revoke-identity", "registrar: no new deposits with statements of this identity")
+    .requiredOption("--identity <address>", "the signer identity's address", address("--identity"))
+    .action(
     run(async (options: RpcOptions & { registry: Address; identity: Address }) => {
       const c = await connect(options);
       const hash = await registryCall(c.publicClient, sender(c), options.registry, "revoke", [options.identity]);
@@ -200,11 +218,13 @@ export function registerSethCommands(program: Command): void {
           sethRead<Hex>(c.publicClient, options.seth, "genesisValidatorsRoot"),
           sethRead<Address>(c.publicClient, options.seth, "registry"),
         ]);
+        // Checked before the key is made: a key generated for nothing would stay in the signer.
+        const expectedIdentity = await signerIdentity(options.signerUrl);
+        await requireRegistered(c, registry, expectedIdentity);
         const key = await generateSethKey(options.signerUrl, token, options.seth);
         const args = sethDepositArgs(key, { withdrawalCredentials, genesisValidatorsRoot });
         const identity = identityOf(key.provenance);
-        const registered = (await c.publicClient.readContract({ address: registry, abi: [{ type: "function", name: "isRegistered", stateMutability: "view", inputs: [{ name: "identity", type: "address" }], outputs: [{ type: "bool" }] }], functionName: "isRegistered", args: [identity] })) as boolean;
-        if (!registered) throw new CliError(`the signer's identity ${identity} is not registered in ${registry}: have the registrar run \`bulwark seth register-identity\` after \`attestation verify\` (key ${key.pubkey} stays in the signer, undeposited)`);
+        if (identity !== expectedIdentity) await requireRegistered(c, registry, identity);
         const hash = await sethCall(c.publicClient, wallet, options.seth, "deposit", args, parseEther("32"));
         process.stdout.write(`${json({ pubkey: key.pubkey, identity, transaction: hash })}\n`);
         say(`deposited ${key.pubkey}: 31 sETH to ${wallet.account.address}`);

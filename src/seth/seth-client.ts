@@ -74,6 +74,10 @@ export function registryCall(publicClient: PublicClient, wallet: Wallet, registr
   return send(publicClient, wallet, REGISTRY, registry, functionName, args);
 }
 
+export async function isRegisteredIdentity(publicClient: PublicClient, registry: Address, identity: Address): Promise<boolean> {
+  return (await publicClient.readContract({ address: registry, abi: abi(REGISTRY), functionName: "isRegistered", args: [identity] })) as boolean;
+}
+
 /** deposit, eject, ejectForRedemptions, recordExitBalance, complete, redeem, claim, withdraw, transfer, approve. */
 export function sethCall(publicClient: PublicClient, wallet: Wallet, seth: Address, functionName: string, args: readonly unknown[] = [], value?: bigint): Promise<Hex> {
   return send(publicClient, wallet, SETH, seth, functionName, args, value);

@@ -4,7 +4,8 @@
  * from its answer: the signed deposit data and the KeyProvenance statement the signer's identity
  * signed for it.
  */
-import { getAddress, type Address, type Hex } from "viem";
+import { randomBytes } from "node:crypto";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
 import type { DepositDataJson } from "../eth/deposit.js";
 import { parseSignedStatement, type KeyProvenanceMessage, type SignedStatement } from "../attestation/statements.js";
 
@@ -19,6 +20,28 @@ export interface GeneratedSethKey {
   pubkey: Hex;
   depositData: DepositDataJson;
   provenance: SignedStatement<"KeyProvenance">;
+}
+
+/** The signer's identity address, from its evidence document (asked for a fresh nonce). */
+export async function signerIdentity(signerUrl: string): Promise<Address> {
+  const nonce = `0x${randomBytes(32).toString("hex")}`;
+  const url = `${signerUrl.replace(/\/+$/, "")}/bulwark/v1/attestation/identity?nonce=${nonce}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (err) {
+    throw new SignerKeygenError(`cannot reach the signer at ${url}: ${(err as Error).message}`, { cause: err });
+  }
+  const text = await response.text();
+  if (!response.ok) throw new SignerKeygenError(`the signer gave no identity evidence (HTTP ${response.status}): ${text.slice(0, 300)}; is it started with --attestation?`);
+  return evidenceIdentity(JSON.parse(text), url);
+}
+
+/** The identity address an evidence document names. */
+export function evidenceIdentity(doc: unknown, source: string): Address {
+  const address = (doc as { identity?: { address?: unknown } } | null)?.identity?.address;
+  if (typeof address !== "string" || !isAddress(address, { strict: false })) throw new SignerKeygenError(`${source} is not a Bulwark evidence document naming an identity address`);
+  return getAddress(address);
 }
 
 export async function generateSethKey(signerUrl: string, apiToken: string, seth: Address): Promise<GeneratedSethKey> {

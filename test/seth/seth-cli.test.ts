@@ -75,7 +75,14 @@ describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: !pr
     writeFileSync(expectFile, JSON.stringify({ tdx: { mrtd: "00" } }));
     const identity = signer!.logs().find((line) => line.msg?.startsWith("attestation: SOFTWARE"))?.identity as string;
     assert.match(identity, /^0x[0-9a-fA-F]{40}$/);
-    const register = ["register-identity", "--registry", registry, "--identity", identity, "--evidence", evidenceFile, "--expect", expectFile];
+    // Unregistered: refused before the signer is asked for a key.
+    const early = await bulwark(["deposit", ...as(STAKER), "--seth", seth, "--signer-url", signer!.url, "--api-token-file", join(dataDir, "api-token.txt")], 1);
+    assert.match(early.stderr, new RegExp(`identity ${identity} is not registered`));
+    const keys = await getJson(`${signer!.url}/eth/v1/keystores`, { headers: { authorization: `Bearer ${readFileSync(join(dataDir, "api-token.txt"), "utf8").trim()}` } });
+    assert.deepEqual((keys.json as { data: unknown[] }).data, [], "no key was generated for a refused deposit");
+    const wrongIdentity = await bulwark(["register-identity", ...as(REGISTRAR), "--registry", registry, "--identity", address(STAKER), "--evidence", evidenceFile, "--expect", expectFile], 1);
+    assert.match(wrongIdentity.stderr, /is the evidence of identity/);
+    const register = ["register-identity", "--registry", registry, "--evidence", evidenceFile, "--expect", expectFile];
     const notRegistrar = await bulwark([...register, ...as(STAKER)], 1);
     assert.match(notRegistrar.stderr, /NotRegistrar/);
     await bulwark([...register, ...as(REGISTRAR)]);
