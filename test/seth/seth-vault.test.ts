@@ -7,7 +7,9 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keccak256, parseEther, toHex, type Hex } from "viem";
+import { encodeFunctionData, keccak256, parseEther, toFunctionSelector, toHex, type Hex } from "viem";
+import { contractArtifact } from "../../src/onchain/artifacts.js";
+import { deployArtifact } from "../helpers/contracts.js";
 import { VaultCallError } from "../../src/onchain/vault-client.js";
 import { registryCall } from "../../src/seth/seth-client.js";
 import type { ValidatorStateProof } from "../../src/onchain/beacon-proof.js";
@@ -15,6 +17,7 @@ import { DEPOSIT_CONTRACT_ADDRESS, evmVectorsPresent } from "../helpers/evm.js";
 import {
   call,
   credentials,
+  DEPLOYER,
   depositArgs,
   depositKey,
   EJECTOR,
@@ -222,6 +225,35 @@ describe("SoloStakedETH", { skip: !present }, () => {
       await refused(call(world, EJECTOR, "eject", [exiting.validatorIndex, exiting, fee], fee), "AlreadyExiting");
       const low = await prove(world, [key], [{ balance: 31_000_000_000 }], 0);
       await refused(call(world, EJECTOR, "eject", [low.validatorIndex, low, 0n], 0n), "FeeAboveMaximum");
+    });
+  });
+
+  describe("re-entrancy", () => {
+    it("a payee that calls withdraw again from its receive hook is refused, and paid exactly once", async () => {
+      const partyAbi = contractArtifact("ReentrantParty").abi;
+      const sethAbi = contractArtifact("SoloStakedETH").abi;
+      const party = await deployArtifact(world.clients, DEPLOYER, "ReentrantParty");
+      const write = async (functionName: string, args: readonly unknown[], value?: bigint) => {
+        const hash = await world.wallet(DEPLOYER).writeContract({ address: party, abi: partyAbi, functionName, args, ...(value !== undefined ? { value } : {}) } as never);
+        assert.equal((await world.clients.publicClient.waitForTransactionReceipt({ hash })).status, "success");
+      };
+      const data = (functionName: string, args: readonly unknown[] = []) => encodeFunctionData({ abi: sethAbi, functionName, args } as never);
+      const key = await depositKey(world, STAKERS[2]!);
+      const proof = await prove(world, [key], [{ balance: 31_500_000_000 }], 0);
+      const fee = await read<bigint>(world, "exitFee");
+      // The party ejects with 1 ETH of value: the change is credited to it.
+      await write("act", [world.seth, data("eject", [proof.validatorIndex, proof, parseEther("1")])], parseEther("1"));
+      const change = parseEther("1") - fee;
+      assert.equal(await read<bigint>(world, "owed", [party]), change);
+      await write("setTarget", [world.seth, data("withdraw")]);
+      const before = await world.chain.getBalance(party);
+      await write("act", [world.seth, data("withdraw")]);
+      const readParty = (functionName: string) => world.clients.publicClient.readContract({ address: party, abi: partyAbi, functionName });
+      assert.equal(await readParty("reentered"), true);
+      assert.equal(await readParty("reentryRefused"), true);
+      assert.equal(await readParty("reentryError"), toFunctionSelector("Reentrant()"));
+      assert.equal((await world.chain.getBalance(party)) - before, change);
+      assert.equal(await read<bigint>(world, "owed", [party]), 0n);
     });
   });
 
