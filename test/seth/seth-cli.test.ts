@@ -4,7 +4,8 @@
  * EVM, real deposit and EIP-4788/7002 system contracts). The registrar registers the signer's
  * identity; `seth deposit` has the signer generate a key for C and deposits it with the signer's
  * statement for 31 sETH; `seth eject` builds its proof from a beacon node serving a @lodestar/types
- * state: refused at 32.00 ETH, accepted at 31.98 ETH with the EIP-7002 request dequeued for the key.
+ * state: refused at 32.00 ETH, accepted at 31.98 ETH with the EIP-7002 request dequeued for the key;
+ * then record-exit, complete (after the withdrawal arrives), claim and withdraw pay out exactly.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { getAddress, parseEther, toHex, type Address, type Hex } from "viem";
 import { startBeaconNode } from "../helpers/beacon-node.js";
-import { makeBeaconState } from "../helpers/beacon-state.js";
+import { makeBeaconState, type TestValidator } from "../helpers/beacon-state.js";
 import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
 import { tempDir } from "../helpers/temp.js";
 import { getJson, runBulwark, startBulwark, type Bulwark } from "../e2e/harness.js";
@@ -105,8 +106,8 @@ describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: !pr
     assert.deepEqual(status.validators.map((v) => [v.pubkey, v.status, v.staker]), [[pubkey, "active", address(STAKER)]]);
   });
 
-  async function withBeaconNode<T>(balance: number, work: (beaconUrl: string) => Promise<T>): Promise<T> {
-    const state = makeBeaconState([{ pubkey, withdrawalCredentials: toHex(credentials(getAddress(seth))), balance, activationEpoch: 10 }], { filler: 3, slot: 31_250 * 32 });
+  async function withBeaconNode<T>(balance: number, work: (beaconUrl: string) => Promise<T>, fields: Partial<TestValidator> = {}, epoch = 31_250): Promise<T> {
+    const state = makeBeaconState([{ pubkey, withdrawalCredentials: toHex(credentials(getAddress(seth))), balance, activationEpoch: 10, ...fields }], { filler: 3, slot: epoch * 32 });
     const header = { slot: BigInt(state.slot), proposerIndex: 5n, parentRoot: toHex(0xabn, { size: 32 }), bodyRoot: toHex(0xcdn, { size: 32 }) };
     const beacon = await startBeaconNode(state, "electra", header, BigInt(chain.pendingTimestamp));
     await chain.mine({ parentBeaconBlockRoot: beacon.root });
@@ -146,5 +147,31 @@ describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: !pr
     const missingToken = await bulwark(["deposit", ...as(STAKER), "--seth", seth, "--signer-url", signer!.url, "--api-token-file", join(scratch.path, "nope.txt")], 1);
     assert.match(missingToken.stderr, /cannot read .*nope\.txt/);
     assert.ok(readFileSync(join(dataDir, "api-token.txt"), "utf8").length > 0);
+  });
+
+  test("record-exit, the withdrawal arrives, complete, claim, withdraw: the split is exact", async () => {
+    const exited = { exitEpoch: 31_000, withdrawableEpoch: 31_256 };
+    const args = [...as(EJECTOR), "--seth", seth, "--validator-index", "3"];
+    await withBeaconNode(31_980_000_000, (beaconUrl) => bulwark(["record-exit", ...args, "--beacon-node", beaconUrl]), exited);
+    const early = await withBeaconNode(0, (beaconUrl) => bulwark(["complete", ...args, "--beacon-node", beaconUrl], 1), exited, 31_300);
+    assert.match(early.stderr, /WithdrawalNotArrived\(31980000000000000000, 0\)/);
+    await chain.mine({ withdrawals: [{ address: getAddress(seth), amountGwei: 31_980_000_000n }] });
+    await withBeaconNode(0, (beaconUrl) => bulwark(["complete", ...args, "--beacon-node", beaconUrl]), exited, 31_300);
+    await bulwark(["claim", ...as(EJECTOR), "--seth", seth]);
+    type Status = { redemptionReserve: string; queuedTotal: string; validators: Array<{ status: string; ejectorClaim: string }>; account: { owed: string } };
+    const staker = JSON.parse((await bulwark(["status", "--rpc-url", url, "--seth", seth, "--account", address(STAKER)])).stdout) as Status;
+    const fee = BigInt(staker.validators[0]!.ejectorClaim) - parseEther("0.1");
+    assert.equal(staker.validators[0]!.status, "completed");
+    assert.equal(staker.redemptionReserve, (parseEther("31") - parseEther("10.5")).toString());
+    assert.equal(staker.queuedTotal, "0");
+    assert.equal(BigInt(staker.account.owed), parseEther("10.5") + parseEther("0.98") - parseEther("0.1") - fee, "the redemption plus the collateral left");
+    const ejector = JSON.parse((await bulwark(["status", "--rpc-url", url, "--seth", seth, "--account", address(EJECTOR)])).stdout) as Status;
+    assert.ok(BigInt(ejector.account.owed) >= parseEther("0.1") + fee, "the reward and the fee (plus the change of the fee margin)");
+    const before = BigInt((await chain.request("eth_getBalance", [address(STAKER), "latest"])) as string);
+    await bulwark(["withdraw", ...as(STAKER), "--seth", seth]);
+    const after = BigInt((await chain.request("eth_getBalance", [address(STAKER), "latest"])) as string);
+    assert.ok(after - before > BigInt(staker.account.owed) - parseEther("0.01"), "paid, less gas");
+    const paid = JSON.parse((await bulwark(["status", "--rpc-url", url, "--seth", seth, "--account", address(STAKER)])).stdout) as Status;
+    assert.equal(paid.account.owed, "0");
   });
 });
