@@ -280,16 +280,18 @@ contract SoloStakedETH is MinimalERC20 {
     // ---- completion ----
 
     /// Anyone, between the validator's exit and its withdrawal: records the balance it exited with
-    /// (an unslashed validator's balance no longer changes from the epoch after its exit epoch; with
-    /// 0x02 credentials nothing is skimmed before the full withdrawal).
+    /// (an unslashed validator's balance no longer changes from the epoch after its exit epoch, a
+    /// slashed one's from the epoch after its withdrawable epoch; with 0x02 credentials nothing is
+    /// skimmed before the full withdrawal).
     function recordExitBalance(uint64 validatorIndex, ValidatorStateProof calldata proof) external nonReentrant {
         (uint256 id, uint64 balance) = checkProof(validatorIndex, proof);
         Validator storage v = validators[id];
         if (v.status != Status.Active && v.status != Status.Exiting) revert NotActive(id);
         if (v.exitBalanceGwei != 0) revert ExitBalanceAlreadyRecorded(id);
-        if (proof.validator.slashed) revert NotExited("slashed: the balance still changes");
         if (proof.validator.exitEpoch == BeaconProofs.FAR_FUTURE_EPOCH) revert NotExited("exit not initiated");
-        if (proof.header.slot / SLOTS_PER_EPOCH <= proof.validator.exitEpoch) revert NotExited("exit epoch not yet past");
+        // A slashed validator keeps being penalised until its withdrawable epoch, an exited one until its exit epoch.
+        uint256 epoch = proof.header.slot / SLOTS_PER_EPOCH;
+        if (epoch <= (proof.validator.slashed ? proof.validator.withdrawableEpoch : proof.validator.exitEpoch)) revert NotExited("balance may still change");
         if (balance == 0) revert NotExited("already withdrawn: prove the balance from before the withdrawal");
         v.exitBalanceGwei = balance;
         emit ExitBalanceRecorded(id, balance);

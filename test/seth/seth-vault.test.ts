@@ -344,7 +344,7 @@ describe("SoloStakedETH", { skip: !present }, () => {
       await refused(call(world, OUTSIDER, "redeem", [0n]), "NothingToRedeem");
     });
 
-    it("a recorded exit balance must come from after the exit epoch and before the withdrawal", async () => {
+    it("a recorded exit balance must come from after the exit epoch (a slashed one's: the withdrawable epoch) and before the withdrawal", async () => {
       const key = await depositKey(world, STAKERS[3]!);
       const active = await prove(world, [key], [{ balance: 32_000_000_000 }], 0);
       await refused(call(world, OUTSIDER, "recordExitBalance", [active.validatorIndex, active]), "NotExited");
@@ -352,6 +352,14 @@ describe("SoloStakedETH", { skip: !present }, () => {
       await refused(call(world, OUTSIDER, "recordExitBalance", [sameEpoch.validatorIndex, sameEpoch]), "NotExited");
       const swept = await prove(world, [key], [{ balance: 0, exitEpoch: 31_000, withdrawableEpoch: 31_200 }], 0);
       await refused(call(world, OUTSIDER, "recordExitBalance", [swept.validatorIndex, swept]), "NotExited");
+      // Slashed: its balance is final only after its withdrawable epoch.
+      const slashed = { slashed: true, balance: 30_500_000_000, exitEpoch: 31_000, withdrawableEpoch: 31_250 };
+      const penalised = await prove(world, [key], [slashed], 0, 31_250);
+      await refused(call(world, OUTSIDER, "recordExitBalance", [penalised.validatorIndex, penalised]), "NotExited");
+      const final = await prove(world, [key], [slashed], 0, 31_251);
+      await call(world, OUTSIDER, "recordExitBalance", [final.validatorIndex, final]);
+      assert.equal((await record(key)).exitBalanceGwei, 30_500_000_000n);
+      await refused(call(world, OUTSIDER, "recordExitBalance", [final.validatorIndex, final]), "ExitBalanceAlreadyRecorded");
     });
   });
 });
