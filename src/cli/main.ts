@@ -4,6 +4,7 @@ import { registerAttestationCommands } from "./attestation.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerPoolCommands } from "./pool.js";
 import { registerServeCommand } from "./serve.js";
+import { registerSethCommands } from "./seth.js";
 import { registerSlashingProtectionCommands } from "./slashing-protection.js";
 import { CliError } from "./errors.js";
 
@@ -26,6 +27,7 @@ registerKeysCommands(program);
 registerSlashingProtectionCommands(program);
 registerPoolCommands(program);
 registerAttestationCommands(program);
+registerSethCommands(program);
 
 try {
   await program.parseAsync(process.argv);
