@@ -21,7 +21,7 @@ import type { Network } from "../config/networks.js";
 import { computeDomain, isScheduledForkVersion, networkForkVersionAt, signingRootOf, ZERO_ROOT } from "./domain.js";
 import { BadRequestError, SigningRootMismatchError, UnknownForkError, WrongNetworkError } from "./errors.js";
 import { voluntaryExitForkVersion } from "./exit-fork.js";
-import { bytesEqual, toHex } from "./hex.js";
+import { bytesEqual, toHex } from "../util/hex.js";
 import { assertProcessPreset, slotsPerEpoch } from "./preset.js";
 import { REQUEST_TYPES } from "./request-types.js";
 import type { AggregateAndProofAnyFork, ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } from "./types.js";
@@ -56,7 +56,7 @@ interface Described {
 function signingInput(network: Network, request: SigningRequest): Described {
   const spe = slotsPerEpoch(network);
   const epochOf = (slot: number): number => Math.floor(slot / spe);
-  // Invariant 4: the fork version comes from the configured network's schedule at the message's
+  // Signing-root recomputation (docs/SAFETY.md): the fork version comes from the configured network's schedule at the message's
   // epoch, never from the client. A client that used another version gets a root mismatch.
   const onChain = (forkInfo: ForkInfo, domainType: Uint8Array, epoch: number): Uint8Array =>
     computeDomain(domainType, networkForkVersionAt(network, epoch), forkInfo.genesisValidatorsRoot);

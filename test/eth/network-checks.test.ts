@@ -1,4 +1,4 @@
-// Invariant 4: the signing root comes from the typed request and our network, never from the client.
+// Signing-root recomputation (docs/SAFETY.md): the signing root comes from the typed request and our network, never from the client.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ssz } from "@lodestar/types";

@@ -1,5 +1,5 @@
 /**
- * Invariant 2, "record before release": a child records in a loop and acknowledges each record only
+ * "Record before release" (docs/SAFETY.md): a child records in a loop and acknowledges each record only
  * after check-and-record resolved; it is killed with SIGKILL at random moments. After every kill the
  * database opens cleanly and holds every acknowledged record.
  */

@@ -1,4 +1,4 @@
-// Invariant 3 over real HTTP: concurrent conflicting requests for one validator yield exactly one
+// Serialisation (docs/SAFETY.md) over real HTTP: concurrent conflicting requests for one validator yield exactly one
 // signature, and the one recorded message is the one that was signed.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
