@@ -14,7 +14,8 @@ import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultDepositD
 import { createVault, deployFactory, predictVaultAddress, VAULT, vaultCall, vaultStatus, VaultCallError, type VaultStatus, type Wallet } from "../onchain/vault-client.js";
 import { contractArtifact } from "../onchain/artifacts.js";
 import { depositForkVersion, verifyDepositSignature } from "../eth/deposit.js";
-import { connectRpc, type RpcConnection } from "../onchain/rpc.js";
+import type { RpcConnection } from "../onchain/rpc.js";
+import { connect, type RpcOptions, sender } from "./rpc-connection.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, proofToJson, ProofFileError } from "../onchain/proof-file.js";
 import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
@@ -22,11 +23,6 @@ import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
 import { BeaconProofError, type ValidatorStateProof } from "../onchain/beacon-proof.js";
 import { networkFromOptions, networkOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-
-interface RpcOptions {
-  rpcUrl: string;
-  keyFile?: string;
-}
 
 interface VaultOptions extends RpcOptions {
   vault: string;
@@ -69,19 +65,6 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
   };
 }
 
-async function connect(options: RpcOptions): Promise<RpcConnection> {
-  try {
-    return await connectRpc(options.rpcUrl, options.keyFile);
-  } catch (err) {
-    if (err instanceof KeyFileError) throw err;
-    throw new CliError(`cannot reach ${options.rpcUrl}: ${(err as Error).message.split("\n")[0]}`);
-  }
-}
-
-function sender(connection: RpcConnection): Wallet {
-  if (connection.wallet === undefined) throw new CliError("this command sends a transaction: give --key-file");
-  return connection.wallet;
-}
 
 function readText(path: string): string {
   try {

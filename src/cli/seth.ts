@@ -9,7 +9,8 @@
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { getAddress, isAddress, keccak256, parseEther, toHex, type Address, type Hex } from "viem";
-import { connectRpc, type RpcConnection } from "../onchain/rpc.js";
+import type { RpcConnection } from "../onchain/rpc.js";
+import { connect, type RpcOptions, sender } from "./rpc-connection.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, ProofFileError } from "../onchain/proof-file.js";
 import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
@@ -30,11 +31,6 @@ import { evidenceIdentity, generateSethKey, identityOf, sethDepositArgs, signerI
 import { validatorPubkeyAt } from "../seth/validator-lookup.js";
 import { genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";
-
-interface RpcOptions {
-  rpcUrl: string;
-  keyFile?: string;
-}
 
 interface SethOptions extends RpcOptions {
   seth: Address;
@@ -85,19 +81,6 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
   };
 }
 
-async function connect(options: RpcOptions): Promise<RpcConnection> {
-  try {
-    return await connectRpc(options.rpcUrl, options.keyFile);
-  } catch (err) {
-    if (err instanceof KeyFileError) throw err;
-    throw new CliError(`cannot reach ${options.rpcUrl}: ${(err as Error).message.split("\n")[0]}`);
-  }
-}
-
-function sender(connection: RpcConnection): Wallet {
-  if (connection.wallet === undefined) throw new CliError("this command sends a transaction: give --key-file");
-  return connection.wallet;
-}
 
 const rpcOption = () => new Option("--rpc-url <url>", "execution-layer JSON-RPC endpoint").env("BULWARK_RPC_URL").makeOptionMandatory();
 const keyFileOption = () => new Option("--key-file <file>", "file (0600) holding the sender's private key, 0x-hex").env("BULWARK_KEY_FILE");
