@@ -7,12 +7,13 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { PoolMessage, PoolReply } from "./sign-protocol.js";
+import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES } from "./sign-protocol.js";
 
 const MAX_CHUNK = 32;
 
 interface PendingSign {
   pubkey: string;
+  slot: number;
   root: Uint8Array;
   resolve: (signature: Uint8Array) => void;
   reject: (error: Error) => void;
@@ -20,12 +21,18 @@ interface PendingSign {
 
 interface WorkerState {
   worker: Worker;
+  /** Items sent and not yet answered. */
   outstanding: number;
-  inFlight: Map<number, PendingSign[]>;
+  /** Chunks sent, with how many of their items are still unanswered. */
+  inFlight: Map<number, { items: PendingSign[]; unanswered: number }>;
 }
 
 export class SignPoolError extends Error {
   override name = "SignPoolError";
+}
+
+function missingKey(pubkey: string): SignPoolError {
+  return new SignPoolError(`no secret key loaded for ${pubkey}`);
 }
 
 export class SignPool {
@@ -33,6 +40,9 @@ export class SignPool {
   private queue: PendingSign[] = [];
   private flushScheduled = false;
   private nextId = 1;
+  /** The slot each loaded key has in the workers (messages name keys by slot, not by pubkey). */
+  private readonly slots = new Map<string, number>();
+  private nextSlot = 0;
   private closed = false;
   /** Set when a worker died: the pool then refuses to sign (fail closed) and reports unhealthy. */
   private failure: Error | undefined;
@@ -57,23 +67,38 @@ export class SignPool {
 
   /** Hands keys to every worker. Callers keep no other copy of the secrets they pass. */
   addKeys(keys: ReadonlyArray<{ pubkey: string; secretKey: Uint8Array }>): void {
-    // Own copies: a view into a shared buffer would send (and leave) its neighbours' bytes too.
-    const message: PoolMessage = { type: "add-keys", keys: keys.map((k) => [k.pubkey, Uint8Array.from(k.secretKey)]) };
+    const entries: Array<[number, Uint8Array]> = keys.map((k) => {
+      const slot = this.nextSlot++;
+      this.slots.set(k.pubkey, slot);
+      // Own copies: a view into a shared buffer would send (and leave) its neighbours' bytes too.
+      return [slot, Uint8Array.from(k.secretKey)];
+    });
+    const message: PoolMessage = { type: "add-keys", keys: entries };
     for (const { worker } of this.workers) worker.postMessage(message);
     // postMessage has cloned them; these copies are no longer needed.
-    for (const [, secret] of message.keys) secret.fill(0);
+    for (const [, secret] of entries) secret.fill(0);
   }
 
   removeKeys(pubkeys: readonly string[]): void {
-    const message: PoolMessage = { type: "remove-keys", pubkeys: [...pubkeys] };
+    const slots: number[] = [];
+    for (const pubkey of pubkeys) {
+      const slot = this.slots.get(pubkey);
+      if (slot === undefined) continue;
+      this.slots.delete(pubkey);
+      slots.push(slot);
+    }
+    const message: PoolMessage = { type: "remove-keys", slots };
     for (const { worker } of this.workers) worker.postMessage(message);
   }
 
   sign(pubkey: string, root: Uint8Array): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new SignPoolError("signing pool is closed"));
     if (this.failure) return Promise.reject(new SignPoolError(`signing pool is broken: ${this.failure.message}`));
+    const slot = this.slots.get(pubkey);
+    if (slot === undefined) return Promise.reject(missingKey(pubkey));
+    if (root.length !== ROOT_BYTES) return Promise.reject(new SignPoolError(`a signing root is ${ROOT_BYTES} bytes, not ${root.length}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ pubkey, root: Uint8Array.from(root), resolve, reject });
+      this.queue.push({ pubkey, slot, root: Uint8Array.from(root), resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -90,25 +115,32 @@ export class SignPool {
       const state = this.workers.reduce((least, w) => (w.outstanding < least.outstanding ? w : least));
       const items = queue.slice(start, start + chunk);
       const id = this.nextId++;
-      state.inFlight.set(id, items);
+      state.inFlight.set(id, { items, unanswered: items.length });
       state.outstanding += items.length;
-      const message: PoolMessage = { type: "sign", id, items: items.map(({ pubkey, root }) => ({ pubkey, root })) };
+      const slots = new Uint32Array(items.length);
+      const roots = new Uint8Array(items.length * ROOT_BYTES);
+      items.forEach((item, i) => {
+        slots[i] = item.slot;
+        roots.set(item.root, i * ROOT_BYTES);
+      });
+      const message: PoolMessage = { type: "sign", id, slots, roots };
       state.worker.ref();
-      state.worker.postMessage(message);
+      state.worker.postMessage(message, [slots.buffer, roots.buffer]);
     }
   }
 
   private settle(state: WorkerState, reply: PoolReply): void {
-    const items = state.inFlight.get(reply.id);
-    if (items === undefined) return;
-    state.inFlight.delete(reply.id);
-    state.outstanding -= items.length;
+    const chunk = state.inFlight.get(reply.id);
+    if (chunk === undefined) return;
+    chunk.unanswered -= reply.count;
+    state.outstanding -= reply.count;
+    if (chunk.unanswered <= 0) state.inFlight.delete(reply.id);
     if (state.inFlight.size === 0) state.worker.unref();
-    items.forEach((item, i) => {
-      const signature = reply.signatures[i];
-      if (signature) item.resolve(signature);
-      else item.reject(new SignPoolError(`no secret key loaded for ${item.pubkey}`));
-    });
+    for (let i = 0; i < reply.count; i++) {
+      const item = chunk.items[reply.first + i]!;
+      if (reply.missing[i] === 1) item.reject(missingKey(item.pubkey));
+      else item.resolve(reply.signatures.slice(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES));
+    }
   }
 
   /** Why the pool cannot sign, or undefined when it can. */
@@ -118,7 +150,7 @@ export class SignPool {
 
   private failWorker(state: WorkerState, err: Error): void {
     this.failure ??= err;
-    for (const items of state.inFlight.values()) {
+    for (const { items } of state.inFlight.values()) {
       for (const item of items) item.reject(new SignPoolError(`signing failed: ${err.message}`));
     }
     state.inFlight.clear();

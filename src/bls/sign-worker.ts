@@ -4,26 +4,53 @@
  */
 import { parentPort } from "node:worker_threads";
 import { SecretKey } from "@chainsafe/blst";
-import type { PoolReply, PoolMessage } from "./sign-protocol.js";
+import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES } from "./sign-protocol.js";
 
-const keys = new Map<string, SecretKey>();
+/**
+ * A chunk's signatures go back as soon as this much time has passed since the last reply: the
+ * first signatures of a chunk are not held back for the last (their requests' clients can send
+ * the next request meanwhile, which keeps the pipeline full), while a fast machine still sends
+ * several signatures per message.
+ */
+const REPLY_EVERY_MS = 1;
+
+const keys = new Map<number, SecretKey>();
 
 parentPort!.on("message", (message: PoolMessage) => {
   switch (message.type) {
     case "add-keys":
-      for (const [pubkey, secret] of message.keys) keys.set(pubkey, SecretKey.fromBytes(secret));
+      for (const [slot, secret] of message.keys) keys.set(slot, SecretKey.fromBytes(secret));
       break;
     case "remove-keys":
-      for (const pubkey of message.pubkeys) keys.delete(pubkey);
+      for (const slot of message.slots) keys.delete(slot);
       break;
-    case "sign": {
-      const signatures = message.items.map(({ pubkey, root }) => {
-        const key = keys.get(pubkey);
-        return key === undefined ? null : key.sign(root).toBytes();
-      });
-      const reply: PoolReply = { id: message.id, signatures };
-      parentPort!.postMessage(reply);
+    case "sign":
+      signChunk(message.id, message.slots, message.roots);
       break;
-    }
   }
 });
+
+function signChunk(id: number, slots: Uint32Array, roots: Uint8Array): void {
+  const total = slots.length;
+  let first = 0;
+  let signatures = new Uint8Array(total * SIGNATURE_BYTES);
+  let missing = new Uint8Array(total);
+  let lastReply = performance.now();
+  for (let item = 0; item < total; item++) {
+    const key = keys.get(slots[item]!);
+    const at = item - first;
+    if (key === undefined) missing[at] = 1;
+    else signatures.set(key.sign(roots.subarray(item * ROOT_BYTES, (item + 1) * ROOT_BYTES)).toBytes(), at * SIGNATURE_BYTES);
+    const now = performance.now();
+    if (item + 1 < total && now - lastReply < REPLY_EVERY_MS) continue;
+    const count = at + 1;
+    const sent = signatures.slice(0, count * SIGNATURE_BYTES);
+    const sentMissing = missing.slice(0, count);
+    const reply: PoolReply = { id, first, count, signatures: sent, missing: sentMissing };
+    parentPort!.postMessage(reply, [sent.buffer, sentMissing.buffer]);
+    first = item + 1;
+    lastReply = now;
+    signatures = new Uint8Array((total - first) * SIGNATURE_BYTES);
+    missing = new Uint8Array(total - first);
+  }
+}
