@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
 import { attestationBodies } from "./attestation-bodies.js";
+import { recordGoal } from "./goals.js";
 import { type Benchmark, type BenchRow, formatRate, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
 import { openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
 import { writeCheapKeystores } from "./http-keys.js";
@@ -479,9 +480,12 @@ const httpSigning: Benchmark = {
         const r = o.value;
         const rate = r.ok / r.seconds;
         const ratio = rate / floor.rate;
-        log(`\nattestations over HTTP, ${conns} connections: ${fmt(rate)} sigs/s = ${ratio.toFixed(2)} x raw floor (DESIGN target >= 0.85)`);
+        log(`\nattestations over HTTP, ${conns} connections: ${fmt(rate)} sigs/s = ${ratio.toFixed(2)} x raw floor (goal >= ${conns === 16 ? "0.70" : "0.85"}; DESIGN >= 0.85)`);
         log(`latency mean ${r.meanMs.toFixed(1)} ms, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; ${r.non2xx} non-2xx, ${r.errors} errors`);
         for (const line of describeCpu(o, cores, r.ok, floor)) log(line);
+        if (conns === 128 || conns === 16) {
+          recordGoal(conns === 128 ? "http-128" : "http-16", ratio, `${fmt(rate)} sigs/s vs floor ${fmt(floor.rate)}; CPU-normalised ${cpuNormalised(o, r.ok, floor)}${contention(o)}`);
+        }
         summary.push(`HTTP attestations, ${conns} conns: ${ratio.toFixed(2)} x floor (target >= 0.85), CPU-normalised ${cpuNormalised(o, r.ok, floor)}${contention(o)}`);
         rows.push({
           measurement: `HTTP attestations, ${conns} conns`,
@@ -506,6 +510,7 @@ const httpSigning: Benchmark = {
       await Promise.all(connections.map((c) => c.send(upcheck)));
       log(`\nopened and warmed ${fmt(KEYS)} keep-alive connections in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       const referenceMs = (KEYS * oneSignMs) / cores;
+      let worstBurst = 0;
       for (let b = 0; b <= BURSTS; b++) {
         const o = await observe(server, cores, () => burst(server!, connections, plan));
         const stats = latencyStats(o.value.latencies);
@@ -513,12 +518,14 @@ const httpSigning: Benchmark = {
         log(
           `${label}: ${fmt(KEYS)} requests in flight, all answered in ${stats.maxMs.toFixed(0)} ms; p50 ${stats.p50Ms.toFixed(0)} ms, ` +
             `p99 ${stats.p99Ms.toFixed(0)} ms; reference ${fmt(KEYS)} x ${(oneSignMs * 1000).toFixed(0)} us / ${cores} = ${referenceMs.toFixed(0)} ms; ` +
-            `p99/reference ${(stats.p99Ms / referenceMs).toFixed(2)} (target <= 1.5); ${o.value.statuses}${contention(o)}`,
+            `p99/reference ${(stats.p99Ms / referenceMs).toFixed(2)} (goal <= 1.3, DESIGN <= 1.5); ${o.value.statuses}${contention(o)}`,
         );
         if (b === BURSTS) for (const line of describeCpu(o, cores, KEYS - o.value.refused, floor)) log(line);
         if (b > 0) {
+          worstBurst = Math.max(worstBurst, stats.p99Ms / referenceMs);
+          recordGoal("burst", worstBurst, `reference ${referenceMs.toFixed(0)} ms; worst of ${BURSTS} bursts (the warm-up burst not counted)${contention(o)}`);
           summary.push(
-            `burst ${b}: p99 ${stats.p99Ms.toFixed(0)} ms = ${(stats.p99Ms / referenceMs).toFixed(2)} x reference ${referenceMs.toFixed(0)} ms (target <= 1.5), ` +
+            `burst ${b}: p99 ${stats.p99Ms.toFixed(0)} ms = ${(stats.p99Ms / referenceMs).toFixed(2)} x reference ${referenceMs.toFixed(0)} ms (goal <= 1.3, DESIGN <= 1.5), ` +
               `p50 ${stats.p50Ms.toFixed(0)} ms${contention(o)}`,
           );
           rows.push({
@@ -529,7 +536,7 @@ const httpSigning: Benchmark = {
             meanMs: stats.meanMs,
             p99Ms: stats.p99Ms,
             note:
-              `p50 ${stats.p50Ms.toFixed(0)} ms; p99 ${(stats.p99Ms / referenceMs).toFixed(2)} x ref ${referenceMs.toFixed(0)} ms (target <= 1.5)` +
+              `p50 ${stats.p50Ms.toFixed(0)} ms; p99 ${(stats.p99Ms / referenceMs).toFixed(2)} x ref ${referenceMs.toFixed(0)} ms (goal <= 1.3, DESIGN <= 1.5)` +
               contention(o) +
               (o.value.refused > 0 ? `; ${o.value.refused} not 200 (unexpected): ${o.value.statuses}` : ""),
           });
@@ -550,6 +557,7 @@ const httpSigning: Benchmark = {
           (batch.failed > 0 ? `; ${batch.failed} signatures failed or refused (unexpected)` : ""),
       );
       for (const line of describeCpu(ob, cores, batch.signatures, floor)) log(line);
+      recordGoal("batch", batchRate / floor.rate, `${fmt(batchRate)} sigs/s; CPU-normalised ${cpuNormalised(ob, batch.signatures, floor)}${contention(ob)}`);
       summary.push(`batch (${BATCH_SIZE} keys/request): ${(batchRate / floor.rate).toFixed(2)} x floor, CPU-normalised ${cpuNormalised(ob, batch.signatures, floor)}${contention(ob)}`);
       rows.push({
         measurement: `batch, ${BATCH_SIZE} keys/request, ${BATCH_CONNECTIONS} conns`,

@@ -2,7 +2,8 @@
  * Threshold aggregator overhead: what the coordinator adds to a signature once the partials are
  * in. Per request: verify M partial signatures against their component keys (blst), recover the
  * signature at x = 0 (herumi bls-eth-wasm), verify it against the composite key (blst).
- * DESIGN.md target: under 5 ms for 3-of-4.
+ * DESIGN.md target: under 5 ms for 3-of-4. The aggregator as built (src/pool/quorum.ts) takes path C below;
+ * the full path (all partials verified first) is the one it falls back to when C fails.
  *
  * Component and composite public keys are parsed once (as a coordinator does when it loads a
  * pool); partial signatures arrive as bytes and are parsed (with subgroup checks) in the timed
@@ -107,7 +108,6 @@ async function measureScheme(threshold: number, participants: number): Promise<B
   for (const secret of split.shares) secret.secretKey.fill(0);
 
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-  const total = latencyStats(samples.total);
   const oneVerify = latencyStats(samples.oneVerify);
   const label = `${threshold}-of-${participants}`;
   const row = (measurement: string, values: number[], note: string): BenchRow => {
@@ -116,15 +116,16 @@ async function measureScheme(threshold: number, participants: number): Promise<B
   };
   const part = (values: number[]) => `${((100 * sum(values)) / sum(samples.total)).toFixed(0)}% of total`;
   const inVerifies = (values: number[]) => `${(latencyStats(values).meanMs / oneVerify.meanMs).toFixed(1)} verifies`;
-  const target = threshold === 3 && participants === 4 ? `; target < 5 ms: mean ${total.meanMs < 5 ? "met" : "NOT met"}, p99 ${total.p99Ms < 5 ? "met" : "NOT met"}` : "";
+  const built = latencyStats(samples.optimistic);
+  const target = threshold === 3 && participants === 4 ? `; DESIGN < 5 ms: mean ${built.meanMs < 5 ? "met" : "NOT met"}, p99 ${built.p99Ms < 5 ? "met" : "NOT met"}` : "";
   return [
-    row(`${label} aggregator overhead`, samples.total, `${inVerifies(samples.total)}${target}`),
+    row(`${label} full path: verify partials, recover, verify`, samples.total, `${inVerifies(samples.total)}; the fallback when C fails`),
     row(`${label}   verify ${threshold} partials (blst)`, samples.verify, part(samples.verify)),
     row(`${label}   recover (herumi wasm)`, samples.recover, part(samples.recover)),
     row(`${label}   final verify (blst)`, samples.final, part(samples.final)),
     row(`${label}   alt A: batch-verify partials`, samples.batchPartials, `replaces the ${threshold} single verifies`),
     row(`${label}   alt B: recover, batch-verify all`, samples.recoverThenBatch, `whole path, ${inVerifies(samples.recoverThenBatch)}`),
-    row(`${label}   alt C: recover, verify result`, samples.optimistic, `whole path, ${inVerifies(samples.optimistic)}`),
+    row(`${label}   C (as built): recover, verify result`, samples.optimistic, `whole path, ${inVerifies(samples.optimistic)}${target}`),
     row(`${label}   reference: 1 blst verify`, samples.oneVerify, "same run, for scale"),
   ];
 }
