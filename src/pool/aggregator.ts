@@ -44,6 +44,7 @@ import type { ProtectionStore } from "../protection/store.js";
 import type { ProtectionRequest } from "../protection/types.js";
 import type { PoolDefinition } from "./definition.js";
 import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
+import { LatePartialVerifier } from "./late-verify.js";
 import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
 
 export const DEFAULT_DEADLINE_MS = 2000;
@@ -130,6 +131,7 @@ export class PoolAggregator implements SigningService {
   /** Signing root (0x-hex) → recovered, verified signature; Map order is the LRU order. */
   private readonly cache = new Map<string, string>();
   private readonly jobs = new Map<string, Job>();
+  private readonly lateVerifier = new LatePartialVerifier();
 
   private constructor(options: AggregatorOptions, targets: FanoutTarget[], compositeKey: PublicKey) {
     this.network = options.network;
@@ -306,6 +308,7 @@ export class PoolAggregator implements SigningService {
   }
 
   async close(): Promise<void> {
+    await this.lateVerifier.close();
     await this.store.close();
   }
 
@@ -327,7 +330,11 @@ export class PoolAggregator implements SigningService {
         compositeKey: this.compositeKey,
         deadlineMs: this.deadlineMs,
       },
-      { ...(this.observer ? { observer: this.observer } : {}), ...(this.fetch ? { fetch: this.fetch } : {}) },
+      {
+        ...(this.observer ? { observer: this.observer } : {}),
+        ...(this.fetch ? { fetch: this.fetch } : {}),
+        verifyLate: (root, candidate) => this.lateVerifier.verify(root, candidate),
+      },
     );
     const job: Job = { fanout };
     this.jobs.set(root, job);

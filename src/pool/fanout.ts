@@ -91,6 +91,11 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 export interface FanoutOptions {
   observer?: FanoutObserver;
   fetch?: FetchLike;
+  /**
+   * How a partial that arrives after the quorum is checked (for the metrics only). By default here,
+   * on the spot; the aggregator passes a worker thread's (src/pool/late-verify.ts).
+   */
+  verifyLate?: (signingRoot: Uint8Array, candidate: CandidatePartial) => Promise<boolean>;
 }
 
 /** Largest response body read from a participant; a partial-signature answer is a few hundred bytes. */
@@ -107,6 +112,7 @@ const DOES_NOT_VERIFY = "partial signature does not verify against the participa
 export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest, options: FanoutOptions = {}): Promise<FanoutResult> {
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const observer = options.observer;
+  const verifyLate = options.verifyLate ?? ((root: Uint8Array, candidate: CandidatePartial) => Promise.resolve(verifyPartial(root, candidate)));
   const started = performance.now();
   const candidates: CandidatePartial[] = [];
   const failures: ParticipantFailure[] = [];
@@ -202,11 +208,10 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
           return;
         }
         // Late: nobody waits for it any more, so it is verified on its own, for the metrics.
-        const valid = verifyPartial(request.signingRoot, checked.candidate);
-        observer?.participantDone(target.id, seconds, valid);
-        if (!valid) {
-          fail({ id: target.id, reason: "invalid-partial", message: DOES_NOT_VERIFY, status: 200 });
-        }
+        return verifyLate(request.signingRoot, checked.candidate).then((valid) => {
+          observer?.participantDone(target.id, seconds, valid);
+          if (!valid) fail({ id: target.id, reason: "invalid-partial", message: DOES_NOT_VERIFY, status: 200 });
+        });
       })
       .finally(() => finish(target.id));
   }
