@@ -102,7 +102,7 @@ function container(
   extraKeys: readonly string[],
 ): Record<string, unknown> {
   const obj = expectObject(json, path);
-  const known = new Set([...extraKeys, ...fields.flatMap(({ fieldName, jsonKey }) => [jsonKey, fieldName])]);
+  const known = knownKeys(fields, extraKeys);
   const unknown = Object.keys(obj).find((key) => !known.has(key));
   if (unknown !== undefined) {
     const fieldPath = joinPath(path, unknown);
@@ -121,6 +121,21 @@ function container(
     out[jsonKey] = normalise(fieldType, value, fieldPath);
   }
   return out;
+}
+
+/** The keys a container accepts, per type (and caller's extra keys): built once, not per request. */
+const KNOWN_KEYS = new WeakMap<object, Map<string, ReadonlySet<string>>>();
+
+function knownKeys(fields: NonNullable<SszShape["fieldsEntries"]>, extraKeys: readonly string[]): ReadonlySet<string> {
+  let byExtra = KNOWN_KEYS.get(fields);
+  if (byExtra === undefined) KNOWN_KEYS.set(fields, (byExtra = new Map()));
+  const extra = extraKeys.join(",");
+  let known = byExtra.get(extra);
+  if (known === undefined) {
+    known = new Set([...extraKeys, ...fields.flatMap(({ fieldName, jsonKey }) => [jsonKey, fieldName])]);
+    byExtra.set(extra, known);
+  }
+  return known;
 }
 
 /** Lets the type itself check what we do not (bitlist padding bit, unused bitvector bits). */
@@ -151,9 +166,23 @@ function array(shape: SszShape, json: unknown, path: string): unknown[] {
   return json.map((item, i) => normalise(shape.elementType, item, `${path}[${i}]`));
 }
 
+/** Decimal strings this short are below 2^53: exact as JS numbers, no BigInt needed. */
+const SAFE_DIGITS = 15;
+
 function uint(shape: SszShape, asNumber: boolean, json: unknown, path: string): string {
   const bits = 8 * (shape.byteLength ?? 8);
   const expected = `expected a decimal uint${bits} string`;
+  // The common case (slots, epochs, indices) without BigInt; the same checks and the same text.
+  const small =
+    typeof json === "string" && json.length <= SAFE_DIGITS && DECIMAL.test(json)
+      ? Number(json)
+      : typeof json === "number" && Number.isSafeInteger(json) && json >= 0 && json < 10 ** SAFE_DIGITS
+        ? json
+        : undefined;
+  if (small !== undefined) {
+    if (bits < 53 && small >= 2 ** bits) throw new BadRequestError(path, `${expected}, value too large`);
+    return String(small);
+  }
   let value: bigint;
   if (typeof json === "string" && DECIMAL.test(json)) {
     value = BigInt(json);

@@ -251,6 +251,22 @@ describe("malformed bodies name the field", () => {
     rejects(set(attestation(), "attestation.slot", 2 ** 53), "attestation.slot");
   });
 
+  test("unsigned integers: short and long spellings, strings and numbers, read the same value", () => {
+    const epochOf = (value: unknown) => {
+      const request = parseSigningRequest(set(attestation(), "attestation.target.epoch", value));
+      assert.ok(request.type === "ATTESTATION");
+      return request.attestation.target.epoch;
+    };
+    // 15 digits and fewer are read without BigInt, 16 and more with it: both must agree.
+    for (const spelling of ["42", "042", "000000000000042", "0000000000000042", "00000000000000000000042", 42]) {
+      assert.equal(epochOf(spelling), 42, `epoch ${JSON.stringify(spelling)}`);
+    }
+    assert.equal(epochOf("999999999999999"), 999_999_999_999_999);
+    assert.equal(epochOf("1000000000000000"), 1_000_000_000_000_000);
+    assert.equal(epochOf(1_000_000_000_000_000), 1_000_000_000_000_000);
+    assert.equal(epochOf("0"), 0);
+  });
+
   test("hex fields are strict (the SSZ library alone would read junk as zeros)", () => {
     const path = "attestation.beacon_block_root";
     rejects(set(attestation(), path, "0x" + "zz".repeat(32)), path, /32-byte hex/);
