@@ -25,6 +25,12 @@ export const GOALS: Record<GoalId, Goal> = {
 };
 
 const measured = new Map<GoalId, { value: number; context: string }>();
+const notes: string[] = [];
+
+/** A line printed under the goal table: a floor or ceiling that explains a figure. */
+export function noteUnderGoals(line: string): void {
+  notes.push(line);
+}
 
 /** Records a goal's figure (a later record of the same goal replaces an earlier one). */
 export function recordGoal(id: GoalId, value: number, context: string): void {
@@ -43,5 +49,5 @@ export function renderGoals(): string | undefined {
   const header = ["goal", "measured", "target", "", "context (same run)"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ...notes.map((n) => `  ${n}`)].join("\n");
 }

@@ -1,0 +1,56 @@
+/**
+ * The floor under the signer's per-request overhead: the same attestation load (128 connections)
+ * against the bare HTTP stack (bench/bare-http-server.ts: node:http, then fastify, answering the
+ * sign route with a fixed signature). Their CPU per request is what no change inside the signer can
+ * remove; with the raw blst CPU per signature it bounds the HTTP/floor ratio any Node.js signer
+ * could reach on these cores: blst / (blst + stack).
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { threadCpuSeconds } from "./http-server.js";
+
+const SECONDS = 5;
+const CONNECTIONS = 128;
+const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
+
+export interface StackFloor {
+  variant: "node-http" | "fastify";
+  requests: number;
+  seconds: number;
+  /** CPU seconds of the server process per request (every thread). */
+  cpuPerRequest: number;
+}
+
+export async function measureStackFloor(variant: StackFloor["variant"], request: () => { path: string; body: string }): Promise<StackFloor> {
+  const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+        out += chunk;
+        const match = /ready (\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once("exit", (code) => reject(new Error(`bare ${variant} server exited with code ${code}`)));
+    });
+    const load = () =>
+      autocannon({
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        pipelining: 1,
+        duration: SECONDS,
+        headers: { "content-type": "application/json", accept: "application/json" },
+        requests: [{ method: "POST", setupRequest: (r) => ({ ...r, ...request() }) }],
+      });
+    await load(); // warm-up: JIT and connections
+    const before = threadCpuSeconds(child.pid!);
+    const result = await load();
+    const after = threadCpuSeconds(child.pid!);
+    const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return { variant, requests: result["2xx"], seconds: result.duration, cpuPerRequest: cpu / result["2xx"] };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
