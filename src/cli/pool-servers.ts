@@ -41,6 +41,7 @@ import type { HttpLimits } from "../server/http-server.js";
 import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/coordinator-token.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { collect, collectUrls } from "./pool-common.js";
 import { CliError } from "./errors.js";
 import {
   addHttpLimitOptions,
@@ -147,15 +148,6 @@ export function registerPoolServerCommands(pool: Command): void {
   });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** Repeatable URL flag; the environment variable may hold several, comma-separated. */
-export function collectUrls(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(",").map((url) => url.trim()).filter(Boolean)];
-}
-
 async function runParticipant(options: ParticipantOptions): Promise<void> {
   const common = checkCommon(options);
   const network = networkFromOptions(options);
@@ -223,10 +215,7 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
       tokens,
       metrics,
       logger,
-      bodyLimit: common.bodyLimit,
-      hostAllowList: common.hostAllowList,
-      limits: common.limits,
-      ...(common.https !== undefined ? { https: common.https } : {}),
+      ...common.http,
     });
   } catch (err) {
     await core.close();
@@ -324,10 +313,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     core: aggregator,
     metrics,
     logger,
-    bodyLimit: common.bodyLimit,
-    hostAllowList: common.hostAllowList,
-    limits: common.limits,
-    ...(common.https !== undefined ? { https: common.https } : {}),
+    ...common.http,
   });
   logger.info(
     { composite: aggregator.composite, threshold: pool.threshold, participants: pool.participants.map((p) => `${p.id}=${p.endpoint}`), deadlineMs },
@@ -347,19 +333,22 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
 
 interface Common {
   port: number;
-  bodyLimit: number;
-  https: HttpsSettings | undefined;
-  hostAllowList: HostAllowList;
-  limits: HttpLimits;
+  /** What both servers' apps take about HTTP itself. */
+  http: { bodyLimit: number; https?: HttpsSettings; hostAllowList: HostAllowList; limits: HttpLimits };
 }
 
 function checkCommon(options: ServerOptions): Common {
+  const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
+  const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
+  const https = readTlsFiles(options);
   return {
-    port: parseInteger(options.httpPort, "--http-port", 0, 65535),
-    bodyLimit: parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30),
-    https: readTlsFiles(options),
-    hostAllowList: readHostAllowList(options),
-    limits: readHttpLimits(options),
+    port,
+    http: {
+      bodyLimit,
+      ...(https !== undefined ? { https } : {}),
+      hostAllowList: readHostAllowList(options),
+      limits: readHttpLimits(options),
+    },
   };
 }
 
