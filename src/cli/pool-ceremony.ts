@@ -3,10 +3,10 @@
  * `create` (aggregator: the key ceremony), `join` (operator).
  */
 import type { Command } from "commander";
-import { createPool } from "../pool/ceremony.js";
-import { joinPool } from "../pool/join.js";
-import { createOperatorIdentity, operatorIdentityId } from "../pool/operator-store.js";
-import { parseOperatorSpec } from "../pool/operator-spec.js";
+import { createPool } from "../pool/ceremony/ceremony.js";
+import { joinPool } from "../pool/ceremony/join.js";
+import { createOperatorIdentity, operatorIdentityId } from "../pool/storage/operator-store.js";
+import { parseOperatorSpec } from "../pool/ceremony/operator-spec.js";
 import { DEFAULT_DEPOSIT_GWEI } from "../eth/deposit.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { CliError } from "./errors.js";

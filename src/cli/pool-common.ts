@@ -4,11 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { Option } from "commander";
-import { readPoolDefinitionFile } from "../pool/pool-files.js";
+import { readPoolDefinitionFile } from "../pool/storage/pool-files.js";
 import type { PoolDefinition } from "../pool/definition.js";
 import { PoolError } from "../pool/errors.js";
 import type { NetworkChoice } from "../pool/pool-network.js";
-import { writeFileDurably } from "../pool/durable-file.js";
+import { writeFileDurably } from "../util/durable-file.js";
 import { readSealingSecret, SEALING_ENV, SealedStoreError } from "../keys/sealed-store.js";
 import { CliError } from "./errors.js";
 

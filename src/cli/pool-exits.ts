@@ -5,10 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { submitVoluntaryExit } from "../pool/beacon-client.js";
-import { checkValidatorForExit } from "../pool/validator-check.js";
-import { presignExit, submitPresignedExit } from "../pool/exit.js";
-import { combineExitShares, signExitShare } from "../pool/exit-share.js";
+import { submitVoluntaryExit } from "../pool/exit/beacon-client.js";
+import { checkValidatorForExit } from "../pool/exit/validator-check.js";
+import { presignExit, submitPresignedExit } from "../pool/exit/exit.js";
+import { combineExitShares, signExitShare } from "../pool/exit/exit-share.js";
 import { dataDirOption, genesisValidatorsRootOption } from "./common-options.js";
 import { CliError } from "./errors.js";
 import { addAggregatorAttestationOptions, attestWholeKeyDestruction, type AggregatorAttestationOptions } from "./pool-attestation.js";

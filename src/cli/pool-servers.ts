@@ -13,7 +13,7 @@
  *
  * Both log "bulwark signer ready" with their address once they listen, as `serve` does.
  */
-import { startAutoPresign } from "../pool/auto-presign.js";
+import { startAutoPresign } from "../pool/exit/auto-presign.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
@@ -22,14 +22,14 @@ import { pino } from "pino";
 import { acquireSignerLock } from "../config/signer-lock.js";
 import { SigningCore } from "../core/signing-core.js";
 import { readSealingSecret, SEALING_ENV } from "../keys/sealed-store.js";
-import { DEFAULT_CACHE_SIZE, DEFAULT_DEADLINE_MS, PoolAggregator } from "../pool/aggregator.js";
-import { PoolMetrics } from "../pool/aggregator-metrics.js";
+import { DEFAULT_CACHE_SIZE, DEFAULT_DEADLINE_MS, PoolAggregator } from "../pool/signing/aggregator.js";
+import { PoolMetrics } from "../pool/signing/aggregator-metrics.js";
 import { PoolError } from "../pool/errors.js";
-import { loadOperatorShares } from "../pool/join.js";
-import { buildParticipantApp, prepareShares } from "../pool/participant.js";
-import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
+import { loadOperatorShares } from "../pool/ceremony/join.js";
+import { buildParticipantApp, prepareShares } from "../pool/signing/participant.js";
+import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/storage/pool-files.js";
 import { poolNetwork } from "../pool/pool-network.js";
-import { verifyPoolDefinition } from "../pool/verify-pool.js";
+import { verifyPoolDefinition } from "../pool/ceremony/verify-pool.js";
 import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import type { SigningPolicy } from "../protection/policy.js";
 import type { Logger } from "pino";
@@ -38,7 +38,7 @@ import type { ProtectionStore } from "../protection/store.js";
 import { buildApp } from "../server/app.js";
 import type { HostAllowList } from "../server/host-allow-list.js";
 import type { HttpLimits } from "../server/http-server.js";
-import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/coordinator-token.js";
+import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/storage/coordinator-token.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
 import { collect, collectUrls } from "./pool-common.js";

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { getAddress, toHex, type Address, type Hex } from "viem";
-import { readPoolDefinitionFile } from "../pool/pool-files.js";
+import { readPoolDefinitionFile } from "../pool/storage/pool-files.js";
 import { PoolError } from "../pool/errors.js";
 import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultDepositData, type VaultTerms } from "../onchain/vault-config.js";
 import { createVault, deployFactory, predictVaultAddress, VAULT, vaultCall, vaultStatus, VaultCallError, type VaultStatus, type Wallet } from "../onchain/vault-client.js";

@@ -13,7 +13,7 @@
  * explanations go to stderr.
  */
 import type { Command } from "commander";
-import { dataDirStatus } from "../pool/status.js";
+import { dataDirStatus } from "../pool/storage/status.js";
 import { readSealingSecret } from "../keys/sealed-store.js";
 import { dataDirOption } from "./common-options.js";
 import { registerPoolCeremonyCommands } from "./pool-ceremony.js";

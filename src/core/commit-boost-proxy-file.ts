@@ -7,8 +7,8 @@
  */
 import { renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fsyncDirectory } from "../pool/durable-file.js";
-import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../pool/sealed-secret.js";
+import { fsyncDirectory } from "../util/durable-file.js";
+import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../keys/sealed-secret.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
 const FORMAT = "bulwark-commit-boost-proxy-keys";
