@@ -133,7 +133,7 @@ export function secretKeyToPublicKey(secret: Uint8Array): Uint8Array {
  * duplicates, no 0) and at least `threshold` partials are required. Each partial used must be a
  * valid G2 point (subgroup-checked, not infinity); whether it is a valid signature is not checked
  * here: the coordinator verifies the result against the composite key before it returns anything,
- * and the partials against their component keys only when that fails (src/pool/quorum.ts).
+ * and the partials against their component keys only when that fails (src/pool/signing/quorum.ts).
  */
 export function recoverSignature(
   partials: readonly PartialSignature[],
@@ -151,7 +151,7 @@ export interface ValidatedPartial {
 
 /**
  * As `recoverSignature`, for partials that blst parsed and subgroup-checked when they arrived
- * (src/pool/fanout.ts): they are not checked a second time, which keeps the check off the
+ * (src/pool/signing/fanout.ts): they are not checked a second time, which keeps the check off the
  * critical path of an aggregator. The caller verifies the result against the composite key
  * before using it (a point that escaped the check cannot yield a signature that verifies).
  */

@@ -9,7 +9,7 @@
  *   key) is applied before any partial signature is released.
  * - aggregator: serves the ordinary Web3Signer signing API for the pool's composite key; every
  *   request is fanned out to the participants of pool.json, M verified partials are combined
- *   after the aggregator's own slashing protection allowed it (see src/pool/aggregator.ts).
+ *   after the aggregator's own slashing protection allowed it (see src/pool/signing/aggregator.ts).
  *
  * Both log "bulwark signer ready" with their address once they listen, as `serve` does.
  */

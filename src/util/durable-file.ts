@@ -1,7 +1,8 @@
 /**
- * Durable file writes for pool state: the bytes are fsync'd before the file appears under its name,
- * and the directory is fsync'd after, so a crash leaves either the old state or the new one. The
- * temporary file is made by src/util/atomic-file.ts (random name, O_EXCL, O_NOFOLLOW, fchmod).
+ * Durable file writes for state files (pool state, provenance, sealed secrets): the bytes are
+ * fsync'd before the file appears under its name, and the directory is fsync'd after, so a crash
+ * leaves either the old state or the new one. The temporary file is made by atomic-file.ts (random
+ * name, O_EXCL, O_NOFOLLOW, fchmod); this adds the directory (0700) when it is missing.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";

@@ -2,7 +2,7 @@
  * The key ceremony, on the aggregator: generate one validator key, split it M-of-N among the
  * operators, encrypt each share to its operator, sign the deposit with the whole key, write the
  * pool definition and the share files, and keep the whole key sealed until the exit is pre-signed
- * (see exit.ts, which then destroys it).
+ * (see exit/exit.ts, which then destroys it).
  *
  * Everything is checked before anything is written: each share against the commitments, a test
  * signature recovered from two different M-subsets against the composite key, the deposit

@@ -174,5 +174,5 @@ function joinRefusal(err: unknown, shareFile: string, envelope: unknown, pool: P
   return new PoolError("tampered-share", `${shareFile}: ${err.message}`, options);
 }
 
-/** The operator's shares for the participant server: see operator-store.ts. */
+/** The operator's shares for the participant server: see storage/operator-store.ts. */
 export { loadOperatorShares, type OperatorShare } from "../storage/operator-store.js";

@@ -2,7 +2,7 @@
  * The aggregator's pre-signed exit: once the validator has an index, sign its VoluntaryExit with
  * the whole key (EIP-7044 domain, see exit-message.ts), verify it against the composite key, store
  * it durably in DATA_DIR/exits/<composite>.json (beacon-API SignedVoluntaryExit JSON), read it back
- * and verify it again, and only then destroy the whole key (whole-key.ts). From then on the
+ * and verify it again, and only then destroy the whole key (storage/whole-key.ts). From then on the
  * aggregator can only aggregate; it can still submit the stored exit (`submitPresignedExit`).
  *
  * Default epoch: the network's current epoch by the wall clock (from its genesis time), the earliest

@@ -2,7 +2,7 @@
  * A node operator's pool state in its data directory (layout: POOL_FILES in definition.ts):
  *
  * - `pool-identity.json`: the X25519 identity. The private key is sealed under the sealing secret
- *   (scrypt + AES-256-GCM, see sealed-secret.ts); the public identity is in clear in the same file,
+ *   (scrypt + AES-256-GCM, see src/keys/sealed-secret.ts); the public identity is in clear in the same file,
  *   bound into the authenticated data, so `pool operator-id` can print it without the secret.
  * - `pool-shares.json`: the key shares, a SealedKeyStore file whose records are
  *   [composite public key | 32-byte share].
