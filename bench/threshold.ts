@@ -2,7 +2,7 @@
  * Threshold aggregator overhead: what the coordinator adds to a signature once the partials are
  * in. Per request: verify M partial signatures against their component keys (blst), recover the
  * signature at x = 0 (herumi bls-eth-wasm), verify it against the composite key (blst).
- * DESIGN.md target: under 5 ms for 3-of-4. The aggregator as built (src/pool/quorum.ts) takes path C below;
+ * DESIGN.md target: under 5 ms for 3-of-4. The aggregator as built (src/pool/signing/quorum.ts) takes path C below;
  * the full path (all partials verified first) is the one it falls back to when C fails.
  *
  * Component and composite public keys are parsed once (as a coordinator does when it loads a

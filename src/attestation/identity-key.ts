@@ -10,7 +10,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Hex } from "viem";
 import { sign } from "viem/accounts";
 import { privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
-import { readSealedSecret, writeSealedSecret, type KdfParams } from "../pool/sealed-secret.js";
+import { readSealedSecret, writeSealedSecret, type KdfParams } from "../keys/sealed-secret.js";
 import { softwareEvidenceDigest } from "./binding.js";
 import { statementTypedData, STATEMENT_FORMAT, type SignedStatement, type StatementMessages, type StatementType } from "./statements.js";
 

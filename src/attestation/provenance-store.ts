@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileDurably } from "../pool/durable-file.js";
+import { writeFileDurably } from "../util/durable-file.js";
 import { parseSignedStatement, type SignedStatement } from "./statements.js";
 
 export function provenanceDir(dataDir: string): string {

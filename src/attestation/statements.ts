@@ -7,29 +7,34 @@ import { hashTypedData, recoverTypedDataAddress, type Hex } from "viem";
 
 export const STATEMENT_DOMAIN = { name: "Bulwark", version: "1" } as const;
 
+const CHAIN = { name: "genesisValidatorsRoot", type: "bytes32" } as const;
+
+/** The deposit a statement vouches for, in this order wherever it appears (the order is hashed). */
+const DEPOSIT = [
+  { name: "withdrawalCredentials", type: "bytes32" },
+  { name: "amountGwei", type: "uint64" },
+  { name: "depositDataRoot", type: "bytes32" },
+] as const;
+
 export const STATEMENT_TYPES = {
   KeyProvenance: [
-    { name: "genesisValidatorsRoot", type: "bytes32" },
+    CHAIN,
     { name: "pubkey", type: "bytes" },
-    { name: "withdrawalCredentials", type: "bytes32" },
-    { name: "amountGwei", type: "uint64" },
-    { name: "depositDataRoot", type: "bytes32" },
+    ...DEPOSIT,
     { name: "generatedInside", type: "bool" },
     { name: "notExportable", type: "bool" },
   ],
   PoolCeremony: [
-    { name: "genesisValidatorsRoot", type: "bytes32" },
+    CHAIN,
     { name: "compositePubkey", type: "bytes" },
     { name: "threshold", type: "uint32" },
     { name: "componentPubkeys", type: "bytes[]" },
     { name: "commitmentsHash", type: "bytes32" },
     { name: "encryptedShareHashes", type: "bytes32[]" },
-    { name: "withdrawalCredentials", type: "bytes32" },
-    { name: "amountGwei", type: "uint64" },
-    { name: "depositDataRoot", type: "bytes32" },
+    ...DEPOSIT,
   ],
   WholeKeyDestroyed: [
-    { name: "genesisValidatorsRoot", type: "bytes32" },
+    CHAIN,
     { name: "compositePubkey", type: "bytes" },
     { name: "presignedExitHash", type: "bytes32" },
   ],

@@ -13,86 +13,34 @@
  * bls-eth-wasm (blst has no point arithmetic); signing and verification stay with blst.
  *
  * Call `await initThreshold()` once per thread before anything else here; the rest is synchronous.
+ *
+ * The types and ThresholdError are in threshold-types.ts (re-exported here), the checks of every
+ * input in threshold-inputs.ts, the herumi module in threshold-herumi.ts.
  */
 import { getRandomValues } from "node:crypto";
-import { PublicKey as BlstPublicKey, Signature as BlstSignature } from "@chainsafe/blst";
+import type { Signature as BlstSignature } from "@chainsafe/blst";
 import {
   herumiModule,
-  herumiPublicKeyFromValidated,
   herumiSignatureFromValidated,
   initHerumi,
   scrubWasmStack,
-  type HerumiId,
   type HerumiPublicKey,
   type HerumiSecretKey,
   type HerumiSignature,
 } from "./threshold-herumi.js";
+import { checkId, checkSplitParameters, choosePartials, g1Point, g2Point, idsOf, secretKeyFromBytes } from "./threshold-inputs.js";
+import {
+  type ComponentPublicKey,
+  MAX_PARTICIPANTS,
+  type PartialSignature,
+  type RecoverOptions,
+  SECRET_KEY_LENGTH,
+  type SecretShare,
+  ThresholdError,
+  type ThresholdSplit,
+} from "./threshold-types.js";
 
-export const SECRET_KEY_LENGTH = 32;
-export const PUBLIC_KEY_LENGTH = 48;
-export const SIGNATURE_LENGTH = 96;
-/** Uncompressed encodings (blst's `toBytes(false)`), also accepted where points are read. */
-export const PUBLIC_KEY_LENGTH_UNCOMPRESSED = 96;
-export const SIGNATURE_LENGTH_UNCOMPRESSED = 192;
-/** The largest N accepted. Far above any pool; bounds the work one malformed file can ask for. */
-export const MAX_PARTICIPANTS = 1000;
-
-export type ThresholdErrorCode =
-  | "invalid-parameters"
-  | "invalid-secret"
-  | "invalid-id"
-  | "duplicate-id"
-  | "too-few-partials"
-  | "invalid-signature"
-  | "invalid-public-key"
-  | "invalid-commitments";
-
-/** Refusals of threshold operations. Messages name ids and reasons, never secret material. */
-export class ThresholdError extends Error {
-  override readonly name = "ThresholdError";
-
-  constructor(
-    readonly code: ThresholdErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface SecretShare {
-  /** The participant id x, 1..N. */
-  id: number;
-  /** f(x), 32 bytes big-endian: a BLS secret key as blst and EIP-2335 keystores take it. */
-  secretKey: Uint8Array;
-}
-
-export interface ThresholdSplit {
-  threshold: number;
-  participants: number;
-  /** One share per participant, ids 1..N in order. */
-  shares: SecretShare[];
-  /** Feldman commitments: the public keys (48-byte compressed G1) of f's M coefficients. */
-  commitments: Uint8Array[];
-  /** commitments[0]: the validator's (composite) public key. */
-  compositePublicKey: Uint8Array;
-}
-
-export interface PartialSignature {
-  id: number;
-  /** Signature by share `id`: 96 bytes compressed G2 (or 192 bytes uncompressed). */
-  signature: Uint8Array;
-}
-
-export interface ComponentPublicKey {
-  id: number;
-  /** Public key of share `id`: 48 bytes compressed G1 (or 96 bytes uncompressed). */
-  publicKey: Uint8Array;
-}
-
-export interface RecoverOptions {
-  /** N: ids above it are refused. Default MAX_PARTICIPANTS. */
-  participants?: number;
-}
+export * from "./threshold-types.js";
 
 /** Sets up the wasm BLS module for this thread (once; about 80 ms). */
 export function initThreshold(): Promise<void> {
@@ -185,7 +133,7 @@ export function secretKeyToPublicKey(secret: Uint8Array): Uint8Array {
  * duplicates, no 0) and at least `threshold` partials are required. Each partial used must be a
  * valid G2 point (subgroup-checked, not infinity); whether it is a valid signature is not checked
  * here: the coordinator verifies the result against the composite key before it returns anything,
- * and the partials against their component keys only when that fails (src/pool/quorum.ts).
+ * and the partials against their component keys only when that fails (src/pool/signing/quorum.ts).
  */
 export function recoverSignature(
   partials: readonly PartialSignature[],
@@ -203,7 +151,7 @@ export interface ValidatedPartial {
 
 /**
  * As `recoverSignature`, for partials that blst parsed and subgroup-checked when they arrived
- * (src/pool/fanout.ts): they are not checked a second time, which keeps the check off the
+ * (src/pool/signing/fanout.ts): they are not checked a second time, which keeps the check off the
  * critical path of an aggregator. The caller verifies the result against the composite key
  * before using it (a point that escaped the check cannot yield a signature that verifies).
  */
@@ -255,111 +203,6 @@ export function wipe(buffer: Uint8Array | undefined): void {
 }
 
 // --- internals
-
-function checkSplitParameters(threshold: number, participants: number): void {
-  if (!Number.isSafeInteger(participants) || participants < 2 || participants > MAX_PARTICIPANTS) {
-    throw new ThresholdError("invalid-parameters", `participants must be an integer from 2 to ${MAX_PARTICIPANTS}, got ${participants}`);
-  }
-  // M = 1 would hand every participant the whole key.
-  if (!Number.isSafeInteger(threshold) || threshold < 2 || threshold > participants) {
-    throw new ThresholdError("invalid-parameters", `threshold must be an integer from 2 to participants (${participants}), got ${threshold}`);
-  }
-}
-
-function checkId(id: number, participants: number): void {
-  if (!Number.isSafeInteger(id) || id < 1 || id > participants) {
-    throw new ThresholdError(
-      "invalid-id",
-      `participant id ${String(id)} is out of range: ids are integers from 1 to ${participants} (0 is the secret itself)`,
-    );
-  }
-}
-
-function choosePartials<T extends { id: number }>(
-  items: readonly T[],
-  threshold: number,
-  participants: number,
-  what: string,
-): T[] {
-  if (!Number.isSafeInteger(participants) || participants < 1 || participants > MAX_PARTICIPANTS) {
-    throw new ThresholdError("invalid-parameters", `participants must be an integer from 1 to ${MAX_PARTICIPANTS}, got ${participants}`);
-  }
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > participants) {
-    throw new ThresholdError("invalid-parameters", `threshold must be an integer from 1 to ${participants}, got ${threshold}`);
-  }
-  const seen = new Set<number>();
-  for (const { id } of items) {
-    checkId(id, participants);
-    if (seen.has(id)) throw new ThresholdError("duplicate-id", `participant id ${id} appears more than once among the ${what}`);
-    seen.add(id);
-  }
-  if (items.length < threshold) {
-    throw new ThresholdError("too-few-partials", `${items.length} ${what} given, ${threshold} needed`);
-  }
-  return items.slice(0, threshold);
-}
-
-function idsOf(items: readonly { id: number }[]): HerumiId[] {
-  const bls = herumiModule();
-  return items.map(({ id }) => {
-    const x = new bls.Id();
-    x.setInt(id);
-    return x;
-  });
-}
-
-function secretKeyFromBytes(bytes: Uint8Array, what: string): HerumiSecretKey {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== SECRET_KEY_LENGTH) {
-    throw new ThresholdError("invalid-secret", `${what} must be ${SECRET_KEY_LENGTH} bytes`);
-  }
-  const key = new (herumiModule().SecretKey)();
-  try {
-    key.deserialize(bytes);
-  } catch {
-    throw new ThresholdError("invalid-secret", `${what} is not below the BLS12-381 group order`);
-  }
-  if (key.isZero()) throw new ThresholdError("invalid-secret", `${what} is zero`);
-  return key;
-}
-
-/**
- * A G1 point for herumi, validated by blst (which is several times faster at the subgroup check
- * than herumi's wasm) and handed over uncompressed.
- */
-function g1Point(bytes: Uint8Array, what: string, code: ThresholdErrorCode): HerumiPublicKey {
-  if (!(bytes instanceof Uint8Array) || (bytes.length !== PUBLIC_KEY_LENGTH && bytes.length !== PUBLIC_KEY_LENGTH_UNCOMPRESSED)) {
-    throw new ThresholdError(code, `${what} is not ${PUBLIC_KEY_LENGTH} bytes (compressed) or ${PUBLIC_KEY_LENGTH_UNCOMPRESSED} (uncompressed)`);
-  }
-  if (isInfinity(bytes)) throw new ThresholdError(code, `${what} is the point at infinity`);
-  let point: BlstPublicKey;
-  try {
-    point = BlstPublicKey.fromBytes(bytes, true);
-  } catch {
-    throw new ThresholdError(code, `${what} is not a valid G1 point`);
-  }
-  return herumiPublicKeyFromValidated(point.toBytes(false));
-}
-
-/** A G2 point for herumi, validated by blst, as `g1Point`. */
-function g2Point(bytes: Uint8Array, what: string): HerumiSignature {
-  if (!(bytes instanceof Uint8Array) || (bytes.length !== SIGNATURE_LENGTH && bytes.length !== SIGNATURE_LENGTH_UNCOMPRESSED)) {
-    throw new ThresholdError("invalid-signature", `${what} is not ${SIGNATURE_LENGTH} bytes (compressed) or ${SIGNATURE_LENGTH_UNCOMPRESSED} (uncompressed)`);
-  }
-  if (isInfinity(bytes)) throw new ThresholdError("invalid-signature", `${what} is the point at infinity`);
-  let point: BlstSignature;
-  try {
-    point = BlstSignature.fromBytes(bytes, true);
-  } catch {
-    throw new ThresholdError("invalid-signature", `${what} is not a valid G2 point`);
-  }
-  return herumiSignatureFromValidated(point.toBytes(false));
-}
-
-/** The ZCash encoding of infinity: the infinity flag (0x40), then zeros; compressed also sets 0x80. */
-function isInfinity(bytes: Uint8Array): boolean {
-  if ((bytes[0]! & 0x40) === 0) return false;
-  return bytes.every((b, i) => (i === 0 ? (b & 0x3f) === 0 : b === 0));
-}
 
 /**
  * A uniformly random non-zero scalar: 64 random bytes reduced mod r (bias below 2^-256). herumi's

@@ -6,7 +6,7 @@ import { type Command, Option } from "commander";
 import { runningSigner } from "../config/signer-lock.js";
 import { loadKeystores } from "../keys/load-keystores.js";
 import { readSealingSecret, SEALING_ENV, SealedKeyStore } from "../keys/sealed-store.js";
-import { isHex } from "../protection/hex.js";
+import { isHex } from "../util/hex.js";
 import { serializeInterchange } from "../protection/interchange.js";
 import { openProtectionStore } from "../protection/open-store.js";
 import { dataDirOption, dbOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";

@@ -7,7 +7,7 @@ import { type Command, Option } from "commander";
 import { pino } from "pino";
 import { readExpectedMeasurements } from "../attestation/expected-measurements.js";
 import type { PoolDefinition } from "../pool/definition.js";
-import { attestCeremony, attestWholeKeyDestroyed, requireCeremonyAttestation } from "../pool/ceremony-attestation.js";
+import { attestCeremony, attestWholeKeyDestroyed, requireCeremonyAttestation } from "../pool/ceremony/ceremony-attestation.js";
 import { readFileSync } from "node:fs";
 import { parseVerificationTime } from "./attestation.js";
 import { CliError } from "./errors.js";

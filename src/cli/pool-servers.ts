@@ -9,11 +9,11 @@
  *   key) is applied before any partial signature is released.
  * - aggregator: serves the ordinary Web3Signer signing API for the pool's composite key; every
  *   request is fanned out to the participants of pool.json, M verified partials are combined
- *   after the aggregator's own slashing protection allowed it (see src/pool/aggregator.ts).
+ *   after the aggregator's own slashing protection allowed it (see src/pool/signing/aggregator.ts).
  *
  * Both log "bulwark signer ready" with their address once they listen, as `serve` does.
  */
-import { startAutoPresign } from "../pool/auto-presign.js";
+import { startAutoPresign } from "../pool/exit/auto-presign.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
@@ -22,14 +22,14 @@ import { pino } from "pino";
 import { acquireSignerLock } from "../config/signer-lock.js";
 import { SigningCore } from "../core/signing-core.js";
 import { readSealingSecret, SEALING_ENV } from "../keys/sealed-store.js";
-import { DEFAULT_CACHE_SIZE, DEFAULT_DEADLINE_MS, PoolAggregator } from "../pool/aggregator.js";
-import { PoolMetrics } from "../pool/aggregator-metrics.js";
+import { DEFAULT_CACHE_SIZE, DEFAULT_DEADLINE_MS, PoolAggregator } from "../pool/signing/aggregator.js";
+import { PoolMetrics } from "../pool/signing/aggregator-metrics.js";
 import { PoolError } from "../pool/errors.js";
-import { loadOperatorShares } from "../pool/join.js";
-import { buildParticipantApp, prepareShares } from "../pool/participant.js";
-import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/pool-files.js";
+import { loadOperatorShares } from "../pool/ceremony/join.js";
+import { buildParticipantApp, prepareShares } from "../pool/signing/participant.js";
+import { readPoolDefinitionFile, savePoolDefinitionCopy } from "../pool/storage/pool-files.js";
 import { poolNetwork } from "../pool/pool-network.js";
-import { verifyPoolDefinition } from "../pool/verify-pool.js";
+import { verifyPoolDefinition } from "../pool/ceremony/verify-pool.js";
 import { describeStoreLocation, openProtectionStore } from "../protection/open-store.js";
 import type { SigningPolicy } from "../protection/policy.js";
 import type { Logger } from "pino";
@@ -38,9 +38,10 @@ import type { ProtectionStore } from "../protection/store.js";
 import { buildApp } from "../server/app.js";
 import type { HostAllowList } from "../server/host-allow-list.js";
 import type { HttpLimits } from "../server/http-server.js";
-import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/coordinator-token.js";
+import { ensureCoordinatorToken, readCoordinatorToken } from "../pool/storage/coordinator-token.js";
 import { SignerMetrics } from "../server/metrics.js";
 import { dataDirOption, genesisValidatorsRootOption, networkFromOptions, networkOption } from "./common-options.js";
+import { collect, collectUrls } from "./pool-common.js";
 import { CliError } from "./errors.js";
 import {
   addHttpLimitOptions,
@@ -147,15 +148,6 @@ export function registerPoolServerCommands(pool: Command): void {
   });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** Repeatable URL flag; the environment variable may hold several, comma-separated. */
-export function collectUrls(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(",").map((url) => url.trim()).filter(Boolean)];
-}
-
 async function runParticipant(options: ParticipantOptions): Promise<void> {
   const common = checkCommon(options);
   const network = networkFromOptions(options);
@@ -223,10 +215,7 @@ async function runParticipant(options: ParticipantOptions): Promise<void> {
       tokens,
       metrics,
       logger,
-      bodyLimit: common.bodyLimit,
-      hostAllowList: common.hostAllowList,
-      limits: common.limits,
-      ...(common.https !== undefined ? { https: common.https } : {}),
+      ...common.http,
     });
   } catch (err) {
     await core.close();
@@ -324,10 +313,7 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
     core: aggregator,
     metrics,
     logger,
-    bodyLimit: common.bodyLimit,
-    hostAllowList: common.hostAllowList,
-    limits: common.limits,
-    ...(common.https !== undefined ? { https: common.https } : {}),
+    ...common.http,
   });
   logger.info(
     { composite: aggregator.composite, threshold: pool.threshold, participants: pool.participants.map((p) => `${p.id}=${p.endpoint}`), deadlineMs },
@@ -347,19 +333,22 @@ async function runAggregator(options: AggregatorCliOptions): Promise<void> {
 
 interface Common {
   port: number;
-  bodyLimit: number;
-  https: HttpsSettings | undefined;
-  hostAllowList: HostAllowList;
-  limits: HttpLimits;
+  /** What both servers' apps take about HTTP itself. */
+  http: { bodyLimit: number; https?: HttpsSettings; hostAllowList: HostAllowList; limits: HttpLimits };
 }
 
 function checkCommon(options: ServerOptions): Common {
+  const port = parseInteger(options.httpPort, "--http-port", 0, 65535);
+  const bodyLimit = parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30);
+  const https = readTlsFiles(options);
   return {
-    port: parseInteger(options.httpPort, "--http-port", 0, 65535),
-    bodyLimit: parseInteger(options.httpBodyLimit, "--http-body-limit", 1024, 1 << 30),
-    https: readTlsFiles(options),
-    hostAllowList: readHostAllowList(options),
-    limits: readHttpLimits(options),
+    port,
+    http: {
+      bodyLimit,
+      ...(https !== undefined ? { https } : {}),
+      hostAllowList: readHostAllowList(options),
+      limits: readHttpLimits(options),
+    },
   };
 }
 

@@ -6,16 +6,16 @@
  * Transaction hashes and addresses go to stdout; explanations to stderr.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { type Command, Option } from "commander";
-import { getAddress, isAddress, toHex, type Address, type Hex } from "viem";
-import { readPoolDefinitionFile } from "../pool/pool-files.js";
+import type { Command } from "commander";
+import { getAddress, toHex, type Address, type Hex } from "viem";
+import { readPoolDefinitionFile } from "../pool/storage/pool-files.js";
 import { PoolError } from "../pool/errors.js";
 import { parseVaultTerms, vaultDepositData, VaultConfigError, type VaultDepositData, type VaultTerms } from "../onchain/vault-config.js";
 import { createVault, deployFactory, predictVaultAddress, VAULT, vaultCall, vaultStatus, VaultCallError, type VaultStatus, type Wallet } from "../onchain/vault-client.js";
 import { contractArtifact } from "../onchain/artifacts.js";
 import { depositForkVersion, verifyDepositSignature } from "../eth/deposit.js";
 import type { RpcConnection } from "../onchain/rpc.js";
-import { connect, type RpcOptions, sender } from "./rpc-connection.js";
+import { address, connect, json, keyFileOption, rpcOption, type RpcOptions, sender } from "./rpc-connection.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, proofToJson, ProofFileError } from "../onchain/proof-file.js";
 import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
@@ -29,21 +29,6 @@ interface VaultOptions extends RpcOptions {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-function rpcOption(): Option {
-  return new Option("--rpc-url <url>", "execution-layer JSON-RPC endpoint").env("BULWARK_RPC_URL").makeOptionMandatory();
-}
-
-function keyFileOption(): Option {
-  return new Option("--key-file <file>", "file (0600) holding the sender's private key, 0x-hex").env("BULWARK_KEY_FILE");
-}
-
-function address(name: string): (value: string) => Address {
-  return (value: string) => {
-    if (!isAddress(value, { strict: false })) throw new CliError(`${name} must be a 0x-prefixed 20-byte address, got "${value}"`);
-    return getAddress(value);
-  };
-}
 
 function wei(name: string): (value: string) => bigint {
   return (value: string) => {
@@ -106,7 +91,6 @@ const EMPTY_PROOF: ValidatorStateProof = {
   balanceBranch: [],
 };
 
-const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
 
 /** The vault's status, once its deposit signature verifies for the network (and names the pool's key). */
 async function checkedVault(c: RpcConnection, vault: Address, options: Record<string, unknown>): Promise<VaultStatus> {

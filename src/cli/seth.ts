@@ -8,9 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { getAddress, isAddress, keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { getAddress, keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 import type { RpcConnection } from "../onchain/rpc.js";
-import { connect, type RpcOptions, sender } from "./rpc-connection.js";
+import { address, connect, json, keyFileOption, rpcOption, type RpcOptions, sender } from "./rpc-connection.js";
 import { KeyFileError } from "../onchain/key-file.js";
 import { parseProofJson, ProofFileError } from "../onchain/proof-file.js";
 import { proofFromBeaconNode } from "../onchain/beacon-proof-source.js";
@@ -37,14 +37,6 @@ interface SethOptions extends RpcOptions {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
-
-function address(name: string): (value: string) => Address {
-  return (value: string) => {
-    if (!isAddress(value, { strict: false })) throw new CliError(`${name} must be a 0x-prefixed 20-byte address, got "${value}"`);
-    return getAddress(value);
-  };
-}
 
 function integer(name: string): (value: string) => bigint {
   return (value: string) => {
@@ -82,8 +74,6 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
 }
 
 
-const rpcOption = () => new Option("--rpc-url <url>", "execution-layer JSON-RPC endpoint").env("BULWARK_RPC_URL").makeOptionMandatory();
-const keyFileOption = () => new Option("--key-file <file>", "file (0600) holding the sender's private key, 0x-hex").env("BULWARK_KEY_FILE");
 const sethOption = () => new Option("--seth <address>", "the SoloStakedETH contract (vault C)").env("BULWARK_SETH").argParser(address("--seth")).makeOptionMandatory();
 
 /** The proof for validator `index`: from --proof FILE, or built from --beacon-node's state. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { slotsPerEpoch } from "../eth/preset.js";
 import type { ValidatorHistory } from "../protection/history.js";
-import { isHex } from "../protection/hex.js";
+import { isHex } from "../util/hex.js";
 import { InterchangeFormatError, parseInterchange, serializeInterchange } from "../protection/interchange.js";
 import { describeStoreLocation, openProtectionStore, storeKind } from "../protection/open-store.js";
 import { redactDatabaseUrl } from "../protection/postgres-store.js";

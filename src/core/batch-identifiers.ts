@@ -4,7 +4,7 @@
  * signer walk an unbounded list), each a 48-byte hex public key, none twice (found with a Set, in
  * O(n): a quadratic scan of 10,000 identifiers per request was a denial of service).
  */
-import { isHex } from "../protection/hex.js";
+import { isHex } from "../util/hex.js";
 
 /** How many identifiers beyond the loaded keys a batch may name. */
 export const BATCH_SLACK = 400;

@@ -1,14 +1,14 @@
 /**
  * The sealed file of Commit-Boost proxy keys (DATA_DIR/commit-boost-proxy-keys.json), sealed like
- * every other Bulwark secret (src/pool/sealed-secret.ts: scrypt, AES-256-GCM, key check). The
+ * every other Bulwark secret (src/keys/sealed-secret.ts: scrypt, AES-256-GCM, key check). The
  * delegations (module, scheme, proxy, delegator, signature) are public fields bound into the GCM
  * associated data; the ciphertext is the 32-byte secrets in the same order. Each change rewrites
  * the whole file under a new name and renames it into place, so a crash leaves the old or the new.
  */
 import { renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fsyncDirectory } from "../pool/durable-file.js";
-import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../pool/sealed-secret.js";
+import { fsyncDirectory } from "../util/durable-file.js";
+import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../keys/sealed-secret.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
 const FORMAT = "bulwark-commit-boost-proxy-keys";

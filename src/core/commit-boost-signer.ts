@@ -10,7 +10,7 @@ import { SecretKey } from "@chainsafe/blst";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Network } from "../config/networks.js";
-import type { SealSecretOptions } from "../pool/sealed-secret.js";
+import type { SealSecretOptions } from "../keys/sealed-secret.js";
 import type { SignError, SignOutcome } from "./api.js";
 import { commitBoostChainId, commitBoostSigningRoot } from "./commit-boost-root.js";
 import { type ProxyKeyRecord, type ProxyScheme, proxyKeyFilePath, readProxyKeyFile, writeProxyKeyFile } from "./commit-boost-proxy-file.js";

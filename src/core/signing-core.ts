@@ -23,7 +23,7 @@ import {
   UnknownForkError,
   WrongNetworkError,
 } from "../eth/index.js";
-import { isHex } from "../protection/hex.js";
+import { isHex } from "../util/hex.js";
 import { checkBatchIdentifiers } from "./batch-identifiers.js";
 import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";

@@ -8,6 +8,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { ssz, type phase0 } from "@lodestar/types";
 import type { Network } from "../config/networks.js";
+import { bytesEqual } from "../util/hex.js";
 import {
   depositAmountProblem,
   depositForkVersion,
@@ -183,10 +184,6 @@ function entryProblems(entry: Record<string, unknown>, network: Network): string
     problems.push(`signature does not verify for this pubkey, withdrawal_credentials and amount on ${expectedName} (fork version ${hexNoPrefix(forkVersion)})`);
   }
   return problems;
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** `a < b` for dotted numeric versions; anything that is not `N.N.N...` counts as below. */

@@ -1,6 +1,6 @@
 import { ssz } from "@lodestar/types";
 import type { Network } from "../config/networks.js";
-import { bytesEqual } from "./hex.js";
+import { bytesEqual } from "../util/hex.js";
 import type { ForkInfo } from "./types.js";
 
 export const ZERO_ROOT = new Uint8Array(32);

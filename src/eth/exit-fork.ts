@@ -1,7 +1,7 @@
 import { ForkSeq } from "@lodestar/params";
 import type { Network } from "../config/networks.js";
 import { networkForkVersionAt } from "./domain.js";
-import { bytesEqual } from "./hex.js";
+import { bytesEqual } from "../util/hex.js";
 import type { ForkInfo } from "./types.js";
 
 /**

@@ -6,7 +6,7 @@ export {
   UnknownForkError,
   WrongNetworkError,
 } from "./errors.js";
-export { toHex } from "./hex.js";
+export { toHex } from "../util/hex.js";
 export { slotsPerEpoch } from "./preset.js";
 export { parseSigningRequest } from "./request.js";
 export {

@@ -21,7 +21,7 @@ import type { Network } from "../config/networks.js";
 import { computeDomain, isScheduledForkVersion, networkForkVersionAt, signingRootOf, ZERO_ROOT } from "./domain.js";
 import { BadRequestError, SigningRootMismatchError, UnknownForkError, WrongNetworkError } from "./errors.js";
 import { voluntaryExitForkVersion } from "./exit-fork.js";
-import { bytesEqual, toHex } from "./hex.js";
+import { bytesEqual, toHex } from "../util/hex.js";
 import { assertProcessPreset, slotsPerEpoch } from "./preset.js";
 import { REQUEST_TYPES } from "./request-types.js";
 import type { AggregateAndProofAnyFork, ForkInfo, ProtectionFacts, SigningRequest, SigningRootResult } from "./types.js";

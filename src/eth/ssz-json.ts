@@ -1,5 +1,5 @@
 import { BadRequestError } from "./errors.js";
-import { isHex } from "./hex.js";
+import { isHex } from "../util/hex.js";
 import { expectObject, joinPath } from "./json-fields.js";
 
 /** Any SSZ type from @lodestar/types: all we call on it is `fromJson`. */

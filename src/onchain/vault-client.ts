@@ -100,17 +100,11 @@ export function settle(publicClient: PublicClient, wallet: Wallet, vault: Addres
   return vaultCall(publicClient, wallet, vault, "settle", [proof]);
 }
 
-export interface VaultStatus {
+/** A vault as read from the chain: its terms (all but the reward shares, not read here) and its state. */
+export interface VaultStatus extends Omit<VaultConfig, "aggregatorRewardBps" | "operatorRewardBps"> {
   address: Address;
   phase: VaultPhase;
-  aggregator: Address;
-  operators: Address[];
-  threshold: bigint;
-  aggregatorBond: bigint;
-  operatorBond: bigint;
-  stakePool: Address;
   stakePoolFunding: bigint;
-  stakeDeadline: bigint;
   pubkey: Hex;
   withdrawalCredentials: Hex;
   paidIn: Record<Address, boolean>;

@@ -1,6 +1,6 @@
 /**
  * A pool operator's identity: an X25519 key pair. The aggregator encrypts each operator's key
- * share to the operator's public identity (see share-crypto.ts); the operator keeps the private
+ * share to the operator's public identity (see ceremony/share-crypto.ts); the operator keeps the private
  * key and needs it only to join a pool.
  *
  * The public identity is written as text, `x25519:` followed by the 32-byte public key in

@@ -4,7 +4,7 @@
  */
 import type { ValidatorHistory } from "./history.js";
 import { findJsonSyntaxError } from "../util/json-syntax.js";
-import { isHex } from "./hex.js";
+import { isHex } from "../util/hex.js";
 import type { AttestationRecord, BlockRecord, Root } from "./types.js";
 import { ZERO_ROOT } from "./types.js";
 

@@ -74,7 +74,7 @@ GROUP BY validator_id`;
 /** Old attestations that had to be kept: still below the requested cut-off after the prune. */
 export function attestationsKeptSql(keep: string, keys = "TRUE"): string {
   return `
-SELECT COUNT(*) AS n FROM signed_attestations a
+SELECT COUNT(*) AS kept FROM signed_attestations a
 JOIN (SELECT validator_id, MAX(target_epoch) AS latest_target FROM signed_attestations WHERE ${keys} GROUP BY validator_id) m
   ON m.validator_id = a.validator_id
 WHERE a.target_epoch < m.latest_target - ${keep}`;

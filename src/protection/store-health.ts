@@ -3,9 +3,9 @@ import type { StoreHealth } from "./store.js";
 
 /** Touches every table: a database that lost one still answers SELECT 1. */
 export const HEALTH_PROBE_SQL = `SELECT (SELECT value FROM metadata WHERE key = 'genesis_validators_root') AS gvr,
-       EXISTS (SELECT 1 FROM validators) AS v,
-       EXISTS (SELECT 1 FROM signed_blocks) AS b,
-       EXISTS (SELECT 1 FROM signed_attestations) AS a`;
+       EXISTS (SELECT 1 FROM validators) AS has_validators,
+       EXISTS (SELECT 1 FROM signed_blocks) AS has_blocks,
+       EXISTS (SELECT 1 FROM signed_attestations) AS has_attestations`;
 
 /**
  * Runs `probe` and times it. The probe returns why the store is unhealthy (undefined when it is

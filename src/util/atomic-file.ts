@@ -55,6 +55,18 @@ function publish(temporary: string, path: string, exclusive: boolean): void {
   fsyncDirectory(dirname(path));
 }
 
+/** A temporary file whose writing failed: closed and removed, nothing published. */
+function discard(fd: number, temporary: string): void {
+  closeSync(fd);
+  rmSync(temporary, { force: true });
+}
+
+/** A temporary file written and fsync'd: closed and published under `path`. */
+function complete(fd: number, temporary: string, path: string, options: AtomicWriteOptions): void {
+  closeSync(fd);
+  publish(temporary, path, options.exclusive === true);
+}
+
 /** Writes `data` to `path` atomically and durably (see the top of this file). */
 export function writeFileAtomically(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   const temporary = temporaryNameFor(path);
@@ -63,12 +75,10 @@ export function writeFileAtomically(path: string, data: string | Uint8Array, opt
     writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
     fsyncSync(fd);
   } catch (err) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
+    discard(fd, temporary);
     throw err;
   }
-  closeSync(fd);
-  publish(temporary, path, options.exclusive === true);
+  complete(fd, temporary, path, options);
 }
 
 /** As writeFileAtomically, for content produced in chunks (large exports), written through the one descriptor. */
@@ -87,12 +97,10 @@ export async function writeChunksAtomically(path: string, chunks: AsyncIterable<
     if (pending.length > 0) await writeAll(fd, pending);
     await fsyncAsync(fd);
   } catch (err) {
-    closeSync(fd);
-    rmSync(temporary, { force: true });
+    discard(fd, temporary);
     throw err;
   }
-  closeSync(fd);
-  publish(temporary, path, options.exclusive === true);
+  complete(fd, temporary, path, options);
 }
 
 async function writeAll(fd: number, text: string): Promise<void> {

@@ -10,8 +10,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { POOL_FILES } from "../../src/pool/definition.js";
-import { HOODI, PASSPHRASE, Scratch, seedCheapStore, WITHDRAWAL } from "../pool/ceremony-fixtures.js";
-import { exitVerifies, startBeaconStandIn, type BeaconStandIn } from "../pool/exit-beacon.js";
+import { HOODI, PASSPHRASE, Scratch, seedCheapStore, WITHDRAWAL } from "../pool/ceremony/ceremony-fixtures.js";
+import { exitVerifies, startBeaconStandIn, type BeaconStandIn } from "../pool/exit/exit-beacon.js";
 import { runBulwark } from "./harness.js";
 
 const ENV = { BULWARK_SEALING_PASSPHRASE: PASSPHRASE };

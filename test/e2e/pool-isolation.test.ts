@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { PublicKey, Signature, verify } from "@chainsafe/blst";
 import { POOL_FILES } from "../../src/pool/definition.js";
-import { PASSPHRASE, Scratch, seedCheapStore, WITHDRAWAL } from "../pool/ceremony-fixtures.js";
+import { PASSPHRASE, Scratch, seedCheapStore, WITHDRAWAL } from "../pool/ceremony/ceremony-fixtures.js";
 import { type Bulwark, freePort, request, runBulwark, startBulwark } from "./harness.js";
 import { network, randaoReveal } from "./requests.js";
 

@@ -17,7 +17,7 @@ import { startBeaconNode } from "../helpers/beacon-node.js";
 import { makeBeaconState, publishAndProve } from "../helpers/beacon-state.js";
 import { chainClients, type ChainClients } from "../helpers/contracts.js";
 import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
-import { PASSPHRASE, Scratch, seedCheapStore } from "../pool/ceremony-fixtures.js";
+import { PASSPHRASE, Scratch, seedCheapStore } from "../pool/ceremony/ceremony-fixtures.js";
 import { runBulwark } from "./harness.js";
 
 const present = evmVectorsPresent();

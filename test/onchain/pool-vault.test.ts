@@ -14,7 +14,7 @@ import { validatorStateProof, type ValidatorStateProof } from "../../src/onchain
 import { vaultCall, vaultStatus, VaultCallError } from "../../src/onchain/vault-client.js";
 import { makeBeaconState, publishAndProve, type TestValidator } from "../helpers/beacon-state.js";
 import { deployArtifact } from "../helpers/contracts.js";
-import { Scratch } from "../pool/ceremony-fixtures.js";
+import { Scratch } from "../pool/ceremony/ceremony-fixtures.js";
 import { DEPOSIT_CONTRACT_ADDRESS, EVM_VECTORS_DIR, evmVectorsPresent, WITHDRAWAL_REQUESTS_ADDRESS } from "../helpers/evm.js";
 import {
   AGGREGATOR,

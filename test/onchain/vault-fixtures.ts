@@ -10,10 +10,10 @@ import { resolveNetwork, type Network } from "../../src/config/networks.js";
 import { createDeposit, type DepositDataJson } from "../../src/eth/deposit.js";
 import { createVault, deployFactory, predictVaultAddress, type Wallet } from "../../src/onchain/vault-client.js";
 import { vaultDepositData, type VaultConfig, type VaultDepositData } from "../../src/onchain/vault-config.js";
-import { createPool } from "../../src/pool/ceremony.js";
+import { createPool } from "../../src/pool/ceremony/ceremony.js";
 import type { PoolDefinition } from "../../src/pool/definition.js";
 import { chainClients, type ChainClients } from "../helpers/contracts.js";
-import { endpoint, makeAggregator, makeOperator, SECRET, type Scratch } from "../pool/ceremony-fixtures.js";
+import { endpoint, makeAggregator, makeOperator, SECRET, type Scratch } from "../pool/ceremony/ceremony-fixtures.js";
 import { DEPOSIT_CONTRACT_ADDRESS, TestChain } from "../helpers/evm.js";
 
 export const HOODI: Network = resolveNetwork("hoodi");

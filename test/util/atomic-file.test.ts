@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { SealedKeyStore } from "../../src/keys/sealed-store.js";
-import { writeFileDurably } from "../../src/pool/durable-file.js";
+import { writeFileDurably } from "../../src/util/durable-file.js";
 import { createExclusive, temporaryNameFor, writeChunksAtomically, writeFileAtomically } from "../../src/util/atomic-file.js";
 import { BIN } from "../e2e/harness.js";
 import { tempDir } from "../helpers/temp.js";

@@ -1,4 +1,4 @@
-import type { Migration } from "./index.js";
+import type { Migration } from "./migration.js";
 
 /**
  * The first schema: the same shape as the SQLite store. Several rows at one slot (or target) can

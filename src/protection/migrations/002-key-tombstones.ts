@@ -1,4 +1,4 @@
-import type { Migration } from "./index.js";
+import type { Migration } from "./migration.js";
 
 /**
  * Keys deleted through the keymanager API or `keys delete`: a key listed here never loads again

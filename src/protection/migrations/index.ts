@@ -5,14 +5,9 @@
  */
 import { initialSchema } from "./001-initial-schema.js";
 import { keyTombstones } from "./002-key-tombstones.js";
+import type { Migration } from "./migration.js";
 
-export interface Migration {
-  /** 1, 2, 3, ... without gaps. */
-  version: number;
-  name: string;
-  /** Statements run as one simple query inside the migration transaction. */
-  sql: string;
-}
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [initialSchema, keyTombstones];
 

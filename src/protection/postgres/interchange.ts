@@ -48,12 +48,12 @@ export async function importHistory(
           `INSERT INTO validators (pubkey) SELECT decode(k, 'hex') FROM unnest($1::text[]) AS k ON CONFLICT (pubkey) DO NOTHING`,
           [chunk],
         );
-        const rows = await query<{ id: string; pk: string }>(
-          `SELECT id, encode(pubkey, 'hex') AS pk FROM validators
+        const rows = await query<{ id: string; pubkey_hex: string }>(
+          `SELECT id, encode(pubkey, 'hex') AS pubkey_hex FROM validators
            WHERE pubkey IN (SELECT decode(k, 'hex') FROM unnest($1::text[]) AS k)`,
           [chunk],
         );
-        for (const row of rows.rows) ids.set(row.pk, row.id);
+        for (const row of rows.rows) ids.set(row.pubkey_hex, row.id);
       }
       const blocks = { ids: [] as string[], slots: [] as number[], roots: [] as string[] };
       const atts = { ids: [] as string[], sources: [] as number[], targets: [] as number[], roots: [] as string[] };
@@ -61,7 +61,7 @@ export async function importHistory(
         if (blocks.ids.length === 0) return;
         const result = await query(
           `INSERT INTO signed_blocks (validator_id, slot, signing_root)
-           SELECT v, s, decode(r, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(v, s, r)
+           SELECT validator_id, slot, decode(root, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS incoming(validator_id, slot, root)
            ON CONFLICT DO NOTHING`,
           [blocks.ids, blocks.slots, blocks.roots],
         );
@@ -77,7 +77,7 @@ export async function importHistory(
         if (atts.ids.length === 0) return;
         const result = await query(
           `INSERT INTO signed_attestations (validator_id, source_epoch, target_epoch, signing_root)
-           SELECT v, s, t, decode(r, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS x(v, s, t, r)
+           SELECT validator_id, source_epoch, target_epoch, decode(root, 'hex') FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[]) AS incoming(validator_id, source_epoch, target_epoch, root)
            ON CONFLICT DO NOTHING`,
           [atts.ids, atts.sources, atts.targets, atts.roots],
         );
@@ -123,9 +123,9 @@ export async function* exportHistory(connection: Connection, pubkeys?: readonly 
     const wanted = pubkeys.map((pubkey) => pubkey.toLowerCase());
     for (let start = 0; start < wanted.length; start += EXPORT_CHUNK_VALIDATORS) {
       const chunk = wanted.slice(start, start + EXPORT_CHUNK_VALIDATORS);
-      const rows = await read<{ id: string; pk: string }>(
+      const rows = await read<{ id: string; pubkey_hex: string }>(
         connection,
-        `SELECT id, '0x' || encode(pubkey, 'hex') AS pk FROM validators
+        `SELECT id, '0x' || encode(pubkey, 'hex') AS pubkey_hex FROM validators
          WHERE pubkey IN (SELECT decode(k, 'hex') FROM unnest($1::text[]) AS k)`,
         [chunk.map((pubkey) => pubkey.slice(2))],
       );
@@ -136,23 +136,23 @@ export async function* exportHistory(connection: Connection, pubkeys?: readonly 
   }
   let after = "";
   for (;;) {
-    const rows = await read<{ id: string; pk: string }>(
+    const rows = await read<{ id: string; pubkey_hex: string }>(
       connection,
-      `SELECT id, '0x' || encode(pubkey, 'hex') AS pk FROM validators
+      `SELECT id, '0x' || encode(pubkey, 'hex') AS pubkey_hex FROM validators
        WHERE pubkey > decode($1, 'hex') ORDER BY pubkey LIMIT ${EXPORT_CHUNK_VALIDATORS}`,
       [after],
     );
     if (rows.length === 0) return;
     const histories = await readHistories(connection, rows);
-    for (const row of rows) yield histories.get(row.pk)!;
-    after = rows.at(-1)!.pk.slice(2);
+    for (const row of rows) yield histories.get(row.pubkey_hex)!;
+    after = rows.at(-1)!.pubkey_hex.slice(2);
   }
 }
 
 /** The records of some validators, read by one statement (a consistent snapshot). */
-async function readHistories(connection: Connection, validators: readonly { id: string; pk: string }[]): Promise<Map<Pubkey, ValidatorHistory>> {
+async function readHistories(connection: Connection, validators: readonly { id: string; pubkey_hex: string }[]): Promise<Map<Pubkey, ValidatorHistory>> {
   const byId = new Map<string, ValidatorHistory>();
-  for (const { id, pk } of validators) byId.set(id, { pubkey: pk, blocks: [], attestations: [] });
+  for (const { id, pubkey_hex } of validators) byId.set(id, { pubkey: pubkey_hex, blocks: [], attestations: [] });
   if (validators.length > 0) {
     const rows = await read<RecordRow>(connection, READ_RECORDS_SQL, [validators.map((v) => v.id)]);
     for (const row of rows) {
@@ -171,6 +171,6 @@ async function readHistories(connection: Connection, validators: readonly { id: 
 }
 
 export async function listValidators(connection: Connection): Promise<Pubkey[]> {
-  const rows = await read<{ pk: string }>(connection, "SELECT '0x' || encode(pubkey, 'hex') AS pk FROM validators ORDER BY pubkey");
-  return rows.map((row) => row.pk);
+  const rows = await read<{ pubkey_hex: string }>(connection, "SELECT '0x' || encode(pubkey, 'hex') AS pubkey_hex FROM validators ORDER BY pubkey");
+  return rows.map((row) => row.pubkey_hex);
 }

@@ -20,9 +20,9 @@ export async function migrate(connection: Connection, gvr: Root, schema: string 
         const query = maintenanceQuery(client);
         await query(`${begin("none")} ${LOCK_MIGRATIONS_SQL}`);
         if (schema !== undefined) await query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        const exists = (await query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t")).rows[0]!.t !== null;
+        const exists = (await query<{ migrations_table: string | null }>("SELECT to_regclass('schema_migrations')::text AS migrations_table")).rows[0]!.migrations_table !== null;
         if (!exists) await query(SCHEMA_MIGRATIONS_DDL);
-        const current = Number((await query<{ v: number }>("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")).rows[0]!.v);
+        const current = Number((await query<{ version: number }>("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")).rows[0]!.version);
         if (current > LATEST_SCHEMA_VERSION) {
           throw new ProtectionStoreError(
             `slashing-protection database ${location} has schema version ${current}, newer than this program knows (${LATEST_SCHEMA_VERSION}); upgrade Bulwark`,

@@ -17,9 +17,9 @@ export async function prune(connection: Connection, keepEpochs: number, slotsPer
   const slots = keptSlots(keepEpochs, slotsPerEpoch).toString();
   const epochs = String(keepEpochs);
   const summary: PruneSummary = { validators: 0, blocksRemoved: 0, attestationsRemoved: 0, attestationsKept: 0 };
-  const validators = await read<{ id: string; pk: string }>(
+  const validators = await read<{ id: string; pubkey_hex: string }>(
     connection,
-    "SELECT id, '0x' || encode(pubkey, 'hex') AS pk FROM validators ORDER BY id",
+    "SELECT id, '0x' || encode(pubkey, 'hex') AS pubkey_hex FROM validators ORDER BY id",
   );
   for (let start = 0; start < validators.length; start += PRUNE_BATCH_VALIDATORS) {
     const batch = validators.slice(start, start + PRUNE_BATCH_VALIDATORS);
@@ -27,8 +27,8 @@ export async function prune(connection: Connection, keepEpochs: number, slotsPer
     try {
       await withConnection(connection, async (client) => {
         const query = maintenanceQuery(client);
-        await query(`${begin("none")} ${lockValidatorsSql(batch.map((v) => v.pk))}`);
-        const blocks = await query<{ validator_id: string; n: number }>(
+        await query(`${begin("none")} ${lockValidatorsSql(batch.map((v) => v.pubkey_hex))}`);
+        const blocks = await query<{ validator_id: string; removed_count: number }>(
           `WITH cut AS (
              SELECT validator_id, MAX(slot) - $1::bigint AS cutoff FROM signed_blocks
              WHERE validator_id = ANY($2::bigint[])
@@ -37,24 +37,24 @@ export async function prune(connection: Connection, keepEpochs: number, slotsPer
              DELETE FROM signed_blocks b USING cut
              WHERE b.validator_id = cut.validator_id AND b.slot < cut.cutoff RETURNING b.validator_id
            )
-           SELECT validator_id, COUNT(*)::int AS n FROM removed GROUP BY validator_id`,
+           SELECT validator_id, COUNT(*)::int AS removed_count FROM removed GROUP BY validator_id`,
           [slots, ids],
         );
-        const attestations = await query<{ validator_id: string; n: number }>(
+        const attestations = await query<{ validator_id: string; removed_count: number }>(
           `WITH cut AS (${attestationCutoffsSql("$1::bigint", "validator_id = ANY($2::bigint[])")}), removed AS (
              DELETE FROM signed_attestations a USING cut
              WHERE a.validator_id = cut.validator_id AND a.target_epoch <= cut.last_removed_target
              RETURNING a.validator_id
            )
-           SELECT validator_id, COUNT(*)::int AS n FROM removed GROUP BY validator_id`,
+           SELECT validator_id, COUNT(*)::int AS removed_count FROM removed GROUP BY validator_id`,
           [epochs, ids],
         );
-        const kept = await query<{ n: string }>(attestationsKeptSql("$1::bigint", "validator_id = ANY($2::bigint[])"), [epochs, ids]);
+        const kept = await query<{ kept: string }>(attestationsKeptSql("$1::bigint", "validator_id = ANY($2::bigint[])"), [epochs, ids]);
         await commit(client);
         summary.validators += new Set([...blocks.rows, ...attestations.rows].map((row) => row.validator_id)).size;
-        summary.blocksRemoved += blocks.rows.reduce((sum, row) => sum + row.n, 0);
-        summary.attestationsRemoved += attestations.rows.reduce((sum, row) => sum + row.n, 0);
-        summary.attestationsKept += Number(kept.rows[0]!.n);
+        summary.blocksRemoved += blocks.rows.reduce((sum, row) => sum + row.removed_count, 0);
+        summary.attestationsRemoved += attestations.rows.reduce((sum, row) => sum + row.removed_count, 0);
+        summary.attestationsKept += Number(kept.rows[0]!.kept);
       });
     } catch (err) {
       const done = `${summary.blocksRemoved} blocks and ${summary.attestationsRemoved} attestations of the first ${start} keys were removed, the rest is untouched`;

@@ -17,8 +17,8 @@ export async function clearTombstones(connection: Connection, pubkeys: readonly 
 }
 
 export async function listTombstones(connection: Connection): Promise<Pubkey[]> {
-  const rows = await read<{ pk: string }>(connection, "SELECT '0x' || encode(pubkey, 'hex') AS pk FROM key_tombstones ORDER BY pubkey");
-  return rows.map((row) => row.pk);
+  const rows = await read<{ pubkey_hex: string }>(connection, "SELECT '0x' || encode(pubkey, 'hex') AS pubkey_hex FROM key_tombstones ORDER BY pubkey");
+  return rows.map((row) => row.pubkey_hex);
 }
 
 /** One statement, committed durably (synchronous_commit on) before it resolves. */

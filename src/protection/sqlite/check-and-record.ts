@@ -6,7 +6,8 @@
  */
 import type Database from "better-sqlite3";
 import { decideInOrder, emptyHistory, type StoredHistory } from "../decide.js";
-import { hexToBytes, rootFromBytes } from "../hex.js";
+import { rootFromBytes } from "../hex.js";
+import { hexToBytes } from "../../util/hex.js";
 import type { Decision, ProtectionRequest } from "../types.js";
 import { prepareRecords, type Records, toAttestationRecord } from "./records.js";
 

@@ -1,6 +1,7 @@
 /** EIP-3076 history in and out of the SQLite file: imports in one transaction, exports per key. */
 import type Database from "better-sqlite3";
-import { bytesToHex, hexToBytes, rootFromBytes } from "../hex.js";
+import { rootFromBytes } from "../hex.js";
+import { hexToBytes, toHex } from "../../util/hex.js";
 import type { ValidatorHistory } from "../history.js";
 import { type ImportOptions, type ImportSummary, ProtectionStoreError } from "../store.js";
 import type { Pubkey } from "../types.js";
@@ -68,7 +69,7 @@ export function prepareInterchange(db: Database.Database) {
       // not allowed by better-sqlite3.
       const validators = pubkeys
         ? pubkeys.map((pubkey) => ({ pubkey, id: records.validatorId.get(hexToBytes(pubkey.toLowerCase()))?.id }))
-        : allValidators.all().map((row) => ({ pubkey: bytesToHex(row.pubkey), id: row.id }));
+        : allValidators.all().map((row) => ({ pubkey: toHex(row.pubkey), id: row.id }));
       for (const { pubkey, id } of validators) {
         if (id === undefined) yield { pubkey: pubkey.toLowerCase(), blocks: [], attestations: [] };
         else yield { pubkey: pubkey.toLowerCase(), ...readOne(id) };
@@ -76,7 +77,7 @@ export function prepareInterchange(db: Database.Database) {
     },
 
     listValidators(): Pubkey[] {
-      return allValidators.all().map((row) => bytesToHex(row.pubkey));
+      return allValidators.all().map((row) => toHex(row.pubkey));
     },
   };
 }

@@ -31,7 +31,7 @@ export function prune(db: Database.Database, keepEpochs: number, slotsPerEpoch: 
       attestationsRemoved += deleteAttestations.run(validator_id, last_removed_target).changes;
       touched.add(validator_id);
     }
-    const attestationsKept = db.prepare<[number], { n: number }>(attestationsKeptSql("?")).get(keepEpochs)!.n;
+    const attestationsKept = db.prepare<[number], { kept: number }>(attestationsKeptSql("?")).get(keepEpochs)!.kept;
     return { validators: touched.size, blocksRemoved, attestationsRemoved, attestationsKept };
   });
   try {

@@ -3,7 +3,7 @@
  * connection: written in an IMMEDIATE transaction (fsync'd, synchronous=FULL), never pruned.
  */
 import type Database from "better-sqlite3";
-import { bytesToHex, hexToBytes } from "../hex.js";
+import { hexToBytes, toHex } from "../../util/hex.js";
 import { ProtectionStoreError } from "../store.js";
 import type { Pubkey } from "../types.js";
 
@@ -31,7 +31,7 @@ export function prepareTombstones(db: Database.Database) {
       });
     },
     listTombstones(): Pubkey[] {
-      return all.all().map((row) => bytesToHex(row.pubkey));
+      return all.all().map((row) => toHex(row.pubkey));
     },
   };
 }
