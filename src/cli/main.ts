@@ -1,20 +1,9 @@
 import { Command } from "commander";
 import { useFastHasher } from "../util/fast-hasher.js";
+import { TOP_LEVEL_COMMANDS } from "./commands.js";
 import { CliError } from "./errors.js";
+import { registerCommandGroups } from "./lazy-commands.js";
 
-/**
- * The top-level commands, in the order help lists them, each loaded only when needed: a command
- * then starts with its own imports, not every command's (`slashing-protection export` need not
- * load fastify, the EVM client or the attestation verifiers; about a second of CPU per run).
- */
-const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<(program: Command) => void>]> = [
-  ["serve", async () => (await import("./serve.js")).registerServeCommand],
-  ["keys", async () => (await import("./keys.js")).registerKeysCommands],
-  ["slashing-protection", async () => (await import("./slashing-protection.js")).registerSlashingProtectionCommands],
-  ["pool", async () => (await import("./pool.js")).registerPoolCommands],
-  ["attestation", async () => (await import("./attestation.js")).registerAttestationCommands],
-  ["seth", async () => (await import("./seth.js")).registerSethCommands],
-];
 
 // `bulwark keys list | head -1` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -30,10 +19,8 @@ const program = new Command()
   .version("0.1.0")
   .showHelpAfterError();
 
-// The program has no options of its own, so the first argument is the command. Anything else
-// (--help, --version, a mistyped command) registers them all, for the full help and suggestions.
-const named = COMMANDS.filter(([name]) => name === process.argv[2]);
-for (const [, load] of named.length > 0 ? named : COMMANDS) (await load())(program);
+// The program has no options of its own, so the first argument is the command.
+await registerCommandGroups(program, TOP_LEVEL_COMMANDS, process.argv.slice(2));
 
 try {
   await program.parseAsync(process.argv);

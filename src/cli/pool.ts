@@ -16,19 +16,26 @@ import type { Command } from "commander";
 import { dataDirStatus } from "../pool/storage/status.js";
 import { readSealingSecret } from "../keys/sealed-store.js";
 import { dataDirOption } from "./common-options.js";
-import { registerPoolCeremonyCommands } from "./pool-ceremony.js";
-import { registerPoolExitCommands } from "./pool-exits.js";
+import { type CommandGroup, registerCommandGroups } from "./lazy-commands.js";
 import { run, say, sealingOption, type SealingOptions } from "./pool-common.js";
-import { registerPoolServerCommands } from "./pool-servers.js";
-import { registerPoolVaultCommands } from "./pool-vault.js";
 
-export function registerPoolCommands(program: Command): void {
+/** The pool's subcommands by module, in help order; each module loads only when needed. */
+export const POOL_COMMAND_GROUPS: readonly CommandGroup[] = [
+  { names: ["operator-init", "operator-id", "create", "join"], load: async () => (await import("./pool-ceremony.js")).registerPoolCeremonyCommands },
+  { names: ["status"], load: async () => registerPoolStatusCommand },
+  { names: ["presign-exit", "exit", "exit-share", "exit-combine"], load: async () => (await import("./pool-exits.js")).registerPoolExitCommands },
+  { names: ["participant", "aggregator"], load: async () => (await import("./pool-servers.js")).registerPoolServerCommands },
+  { names: ["vault"], load: async () => (await import("./pool-vault.js")).registerPoolVaultCommands },
+];
+
+export async function registerPoolCommands(program: Command, rest: readonly string[]): Promise<void> {
   const pool = program
     .command("pool")
     .description("low-bond threshold pool: operator identity, key ceremony, join, pre-signed and operator exits, servers");
+  await registerCommandGroups(pool, POOL_COMMAND_GROUPS, rest);
+}
 
-  registerPoolCeremonyCommands(pool);
-
+function registerPoolStatusCommand(pool: Command): void {
   pool
     .command("status")
     .description("what this data directory holds of each pool (share, whole key, pre-signed exit)")
@@ -65,8 +72,4 @@ export function registerPoolCommands(program: Command): void {
         }
       }),
     );
-
-  registerPoolExitCommands(pool);
-  registerPoolServerCommands(pool);
-  registerPoolVaultCommands(pool);
 }
