@@ -3,6 +3,7 @@
  * certificate revocation list (issuer, dates, signed bytes, signature) and the raw issuer/subject
  * names and extensions of a certificate. Only definite lengths (DER never uses the other kind).
  */
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export interface DerNode {
   tag: number;
@@ -12,8 +13,12 @@ export interface DerNode {
   content: Buffer;
 }
 
-export class DerError extends Error {
+export class DerError extends BulwarkError<"der"> {
   override name = "DerError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("der", message, options);
+  }
 }
 
 export function readDer(input: Buffer, offset = 0): DerNode {

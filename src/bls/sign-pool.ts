@@ -8,6 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { PoolMessage, PoolReply } from "./sign-protocol.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 const MAX_CHUNK = 32;
 
@@ -24,8 +25,12 @@ interface WorkerState {
   inFlight: Map<number, PendingSign[]>;
 }
 
-export class SignPoolError extends Error {
+export class SignPoolError extends BulwarkError<"signing-threads"> {
   override name = "SignPoolError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("signing-threads", message, options);
+  }
 }
 
 export class SignPool {

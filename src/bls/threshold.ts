@@ -27,6 +27,8 @@ import {
   type HerumiSecretKey,
   type HerumiSignature,
 } from "./threshold-herumi.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
+import type { ThresholdErrorCode } from "../errors/codes.js";
 
 export const SECRET_KEY_LENGTH = 32;
 export const PUBLIC_KEY_LENGTH = 48;
@@ -37,25 +39,17 @@ export const SIGNATURE_LENGTH_UNCOMPRESSED = 192;
 /** The largest N accepted. Far above any pool; bounds the work one malformed file can ask for. */
 export const MAX_PARTICIPANTS = 1000;
 
-export type ThresholdErrorCode =
-  | "invalid-parameters"
-  | "invalid-secret"
-  | "invalid-id"
-  | "duplicate-id"
-  | "too-few-partials"
-  | "invalid-signature"
-  | "invalid-public-key"
-  | "invalid-commitments";
+export type { ThresholdErrorCode } from "../errors/codes.js";
 
 /** Refusals of threshold operations. Messages name ids and reasons, never secret material. */
-export class ThresholdError extends Error {
+export class ThresholdError extends BulwarkError<ThresholdErrorCode> {
   override readonly name = "ThresholdError";
 
   constructor(
-    readonly code: ThresholdErrorCode,
+    code: ThresholdErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

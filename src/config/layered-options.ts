@@ -6,9 +6,14 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
-export class ConfigFileError extends Error {
+export class ConfigFileError extends BulwarkError<"config-file"> {
   override name = "ConfigFileError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("config-file", message, options);
+  }
 }
 
 export function applyConfigFile(command: Command, path: string): void {

@@ -1,5 +1,6 @@
 import type { SignedStatement } from "../attestation/statements.js";
 import type { DepositDataJson } from "../eth/deposit.js";
+import type { SignErrorCode } from "../errors/codes.js";
 
 /**
  * What the HTTP signing API (src/server/app.ts) needs from whatever answers signing requests: the
@@ -66,17 +67,8 @@ export interface SigningCoreApi extends SigningService {
   health(): Promise<CoreHealth>;
 }
 
-export type SignErrorCode =
-  | "bad-request"
-  | "root-mismatch"
-  | "unknown-key"
-  | "slashing"
-  /** The signing policy refused it (time horizon, start guard, deposit, fee recipient, refused type): 412. */
-  | "policy"
-  | "wrong-network"
-  /** Not enough of the parties needed to sign answered in time (a threshold pool): 503, retry later. */
-  | "unavailable"
-  | "internal";
+/** The refusals of a signing request, with their statuses in the error catalogue (src/errors/catalogue.ts). */
+export type { SignErrorCode } from "../errors/codes.js";
 
 export interface SignError {
   code: SignErrorCode;

@@ -9,6 +9,7 @@ import { renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fsyncDirectory } from "../pool/durable-file.js";
 import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../pool/sealed-secret.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
 const FORMAT = "bulwark-commit-boost-proxy-keys";
@@ -29,8 +30,12 @@ export interface ProxyKeyRecord {
   secretKey: Uint8Array;
 }
 
-export class ProxyKeyFileError extends Error {
+export class ProxyKeyFileError extends BulwarkError<"proxy-key-file"> {
   override name = "ProxyKeyFileError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("proxy-key-file", message, options);
+  }
 }
 
 export function proxyKeyFilePath(dataDir: string): string {
@@ -43,7 +48,7 @@ export async function readProxyKeyFile(path: string, sealingSecret: Uint8Array):
   try {
     opened = await readSealedSecret(path, FORMAT, sealingSecret);
   } catch (err) {
-    if (err instanceof SealedSecretError && err.code === "missing") return [];
+    if (err instanceof SealedSecretError && err.problem === "missing") return [];
     throw new ProxyKeyFileError(`Commit-Boost proxy keys: ${(err as Error).message}`);
   }
   const { publicFields, secret } = opened;

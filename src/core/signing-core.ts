@@ -12,17 +12,8 @@ import { SignPool } from "../bls/sign-pool.js";
 import { decryptAll } from "../keys/decrypt-pool.js";
 import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
-import {
-  BadRequestError,
-  BATCH_TYPES,
-  computeSigningRoot,
-  parseSigningRequest,
-  SigningRootMismatchError,
-  type SigningRequest,
-  type SigningRootResult,
-  UnknownForkError,
-  WrongNetworkError,
-} from "../eth/index.js";
+import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type SigningRequest, type SigningRootResult } from "../eth/index.js";
+import { signErrorOf } from "../errors/route.js";
 import { isHex } from "../protection/hex.js";
 import { checkBatchIdentifiers } from "./batch-identifiers.js";
 import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
@@ -47,6 +38,7 @@ import type {
   SignOutcome,
 } from "./api.js";
 import { type CommitBoostRootRequest, commitBoostSigningRoot } from "./commit-boost-root.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 /** Batch-eligible request types: the `batch` column of eth/request-types.ts (re-exported for the pool). */
 export { BATCH_TYPES };
@@ -78,17 +70,29 @@ export interface KeyToLoad {
   secretKey: Uint8Array;
 }
 
-export class ProtectionImportError extends Error {
+export class ProtectionImportError extends BulwarkError<"protection-import"> {
   override name = "ProtectionImportError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("protection-import", message, options);
+  }
 }
 
-export class KeyImportUnavailableError extends Error {
+export class KeyImportUnavailableError extends BulwarkError<"no-sealed-store"> {
   override name = "KeyImportUnavailableError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("no-sealed-store", message, options);
+  }
 }
 
 /** The key generation request is invalid (count, address, amount). */
-export class KeyGenerationError extends Error {
+export class KeyGenerationError extends BulwarkError<"key-generation"> {
   override name = "KeyGenerationError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("key-generation", message, options);
+  }
 }
 
 const fail = (code: SignErrorCode, message: string): { ok: false; error: SignError } => ({
@@ -377,10 +381,7 @@ export class SigningCore implements SigningCoreApi {
       if (decision.allowed) return { ok: true, result };
       return { ok: true, result, refusal: { ok: false, error: { code: "policy", message: decision.message, reason: decision.reason } } };
     } catch (err) {
-      if (err instanceof BadRequestError) return fail("bad-request", err.message);
-      if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
-      if (err instanceof WrongNetworkError || err instanceof UnknownForkError) return fail("wrong-network", err.message);
-      return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
+      return { ok: false, error: signErrorOf(err, "cannot compute signing root: ") };
     }
   }
 

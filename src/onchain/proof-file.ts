@@ -1,9 +1,14 @@
 /** A ValidatorStateProof as JSON (numbers as decimal strings), for `pool vault settle --proof`. */
 import { isHex, type Hex } from "viem";
 import type { ValidatorStateProof } from "./beacon-proof.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
-export class ProofFileError extends Error {
+export class ProofFileError extends BulwarkError<"proof-file"> {
   override name = "ProofFileError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("proof-file", message, options);
+  }
 }
 
 export function proofToJson(proof: ValidatorStateProof): string {

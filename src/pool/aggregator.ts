@@ -29,15 +29,8 @@ import type { Network } from "../config/networks.js";
 import type { BatchOutcome, CoreHealth, SignError, SigningService, SignOutcome } from "../core/api.js";
 import { BATCH_TYPES } from "../core/signing-core.js";
 import { checkBatchIdentifiers } from "../core/batch-identifiers.js";
-import {
-  BadRequestError,
-  computeSigningRoot,
-  parseSigningRequest,
-  SigningRootMismatchError,
-  type SigningRootResult,
-  UnknownForkError,
-  WrongNetworkError,
-} from "../eth/index.js";
+import { computeSigningRoot, parseSigningRequest, type SigningRootResult } from "../eth/index.js";
+import { signErrorOf } from "../errors/route.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
@@ -45,6 +38,7 @@ import type { ProtectionRequest } from "../protection/types.js";
 import type { PoolDefinition } from "./definition.js";
 import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
 import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export const DEFAULT_DEADLINE_MS = 2000;
 export const DEFAULT_CACHE_SIZE = 4096;
@@ -83,8 +77,12 @@ export interface AggregatorOptions {
 }
 
 /** The aggregator cannot start with this pool, network or configuration. */
-export class PoolAggregatorError extends Error {
+export class PoolAggregatorError extends BulwarkError<"pool-aggregator-config"> {
   override name = "PoolAggregatorError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("pool-aggregator-config", message, options);
+  }
 }
 
 /** Counters for tests and benchmarks (the metrics have the same and more). */
@@ -372,10 +370,7 @@ export class PoolAggregator implements SigningService {
       if (!decision.allowed) return fail("policy", decision.message, decision.reason);
       return { ok: true, result };
     } catch (err) {
-      if (err instanceof BadRequestError) return fail("bad-request", err.message);
-      if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
-      if (err instanceof WrongNetworkError || err instanceof UnknownForkError) return fail("wrong-network", err.message);
-      return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
+      return { ok: false, error: signErrorOf(err, "cannot compute signing root: ") };
     }
   }
 

@@ -16,6 +16,7 @@ import type { PoolCeremonyMessage } from "../attestation/statements.js";
 import { verifyEvidenceFile, type FileVerification, type VerifyFileOptions } from "../attestation/verify-file.js";
 import type { PoolDefinition } from "./definition.js";
 import { writeFileDurably } from "./durable-file.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export const CEREMONY_EVIDENCE_FILE = "ceremony-evidence.json";
 
@@ -59,8 +60,12 @@ export async function attestWholeKeyDestroyed(attestor: Attestor, pool: PoolDefi
   return path;
 }
 
-export class CeremonyAttestationError extends Error {
+export class CeremonyAttestationError extends BulwarkError<"ceremony-attestation"> {
   override name = "CeremonyAttestationError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("ceremony-attestation", message, options);
+  }
 }
 
 export interface RequireCeremonyOptions extends Omit<VerifyFileOptions, "statements" | "nonce" | "reportData"> {

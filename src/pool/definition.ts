@@ -15,6 +15,7 @@
  * ```
  */
 import type { DepositDataJson } from "../eth/deposit.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export const POOL_FORMAT = "bulwark-pool";
 export const POOL_VERSION = 1;
@@ -41,8 +42,12 @@ export interface PoolDefinition {
   createdAt: string;
 }
 
-export class PoolDefinitionError extends Error {
+export class PoolDefinitionError extends BulwarkError<"pool-definition"> {
   override name = "PoolDefinitionError";
+
+  constructor(message: string, options?: ErrorOptions) {
+    super("pool-definition", message, options);
+  }
 }
 
 const HEX = (bytes: number) => new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`);
