@@ -6,8 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import type { SignError } from "../core/api.js";
-import type { CommitBoostSigner, CommitmentRequest, ProxyScheme } from "../core/commit-boost-signer.js";
+import type { CommitBoostSigningApi, CommitmentRequest, ProxyScheme, SignError } from "../core/api.js";
 import { createHttpServer, type HttpsSettings } from "../server/http-server.js";
 import { hostAllowed, type HostAllowList } from "../server/host-allow-list.js";
 import { replyError } from "../errors/route.js";
@@ -32,7 +31,7 @@ export const ROUTES = {
 const BODY_LIMIT = 1024 * 1024;
 
 export interface CommitBoostAppOptions {
-  signer: CommitBoostSigner;
+  signer: CommitBoostSigningApi;
   config: CommitBoostConfig;
   /** Re-reads the configuration file (POST /reload); throws when it is unusable. */
   loadConfig: () => CommitBoostConfig;

@@ -10,12 +10,13 @@ import { dirname, join } from "node:path";
 import { fsyncDirectory } from "../pool/durable-file.js";
 import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../pool/sealed-secret.js";
 import { BulwarkError } from "../errors/bulwark-error.js";
+import type { ProxyScheme } from "./api.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
 const FORMAT = "bulwark-commit-boost-proxy-keys";
 const SECRET_BYTES = 32;
 
-export type ProxyScheme = "bls" | "ecdsa";
+export type { ProxyScheme };
 
 /** One proxy key: what may be shown (everything but `secretKey`) and its secret. */
 export interface ProxyKeyRecord {

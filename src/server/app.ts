@@ -5,8 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings } from "./http-server.js";
 import type { Logger } from "pino";
-import type { SignError, SigningService } from "../core/api.js";
-import type { SigningCore } from "../core/signing-core.js";
+import type { SignError, SigningCoreApi, SigningService } from "../core/api.js";
 import { requestTypeLabel } from "../eth/index.js";
 import { enforceHostAllowList, type HostAllowList } from "./host-allow-list.js";
 import { registerReloadRoute, type ReloadResult } from "./reload-route.js";
@@ -34,7 +33,7 @@ interface CommonAppOptions {
 export type AppOptions = CommonAppOptions &
   (
     | {
-        core: SigningCore;
+        core: SigningCoreApi;
         /** Serves the keymanager API (/eth/v1/keystores) behind this bearer token. */
         keymanager?: { token: string };
       }

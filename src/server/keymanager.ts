@@ -4,14 +4,14 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import type { SigningCore } from "../core/signing-core.js";
+import type { SigningCoreApi } from "../core/api.js";
 import { BulwarkError } from "../errors/bulwark-error.js";
 import { KEY_MANAGEMENT_ERROR_CODES } from "../errors/codes.js";
 import { replyError } from "../errors/route.js";
 import { bearerTokenMatches } from "./api-token.js";
 
 export interface KeymanagerOptions {
-  core: SigningCore;
+  core: SigningCoreApi;
   token: string;
   logger: Logger;
 }

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CoreObserver } from "../core/signing-core.js";
+import type { CoreObserver } from "../core/api.js";
 import { ERROR_TABLE } from "../errors/catalogue.js";
 import { SIGN_ERROR_CODES } from "../errors/codes.js";
 

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { BodyError } from "../../src/commit-boost/json-body.js";
 import { JwtRefusal } from "../../src/commit-boost/jwt-auth.js";
-import { KeyGenerationError, KeyImportUnavailableError, ProtectionImportError } from "../../src/core/signing-core.js";
+import { KeyGenerationError, KeyImportUnavailableError, ProtectionImportError } from "../../src/core/key-management.js";
 import { BulwarkError } from "../../src/errors/bulwark-error.js";
 import { ERROR_TABLE } from "../../src/errors/catalogue.js";
 import { type ErrorCode, SIGN_ERROR_CODES } from "../../src/errors/codes.js";
