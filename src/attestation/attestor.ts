@@ -10,16 +10,12 @@ import type { EvidenceProvider } from "./evidence-provider.js";
 import type { SignerIdentity } from "./identity-key.js";
 import { writeProvenance } from "./provenance-store.js";
 import { statementDigest, statementSigner, type SignedStatement, type StatementMessages, type StatementType } from "./statements.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export type AttestationMode = "tdx" | "sev-snp" | "software" | "off";
 
-export class AttestationError extends BulwarkError<"attestation"> {
+export class AttestationError extends codedError("attestation") {
   override name = "AttestationError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("attestation", message, options);
-  }
 }
 
 const hex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes).toString("hex")}`;

@@ -3,7 +3,7 @@
  * certificate revocation list (issuer, dates, signed bytes, signature) and the raw issuer/subject
  * names and extensions of a certificate. Only definite lengths (DER never uses the other kind).
  */
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export interface DerNode {
   tag: number;
@@ -13,12 +13,8 @@ export interface DerNode {
   content: Buffer;
 }
 
-export class DerError extends BulwarkError<"der"> {
+export class DerError extends codedError("der") {
   override name = "DerError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("der", message, options);
-  }
 }
 
 export function readDer(input: Buffer, offset = 0): DerNode {

@@ -11,7 +11,7 @@
  * leaves it to runtime events, in which case "rtmr3": null says so on purpose).
  */
 import { readFileSync } from "node:fs";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const TDX_REGISTERS = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrconfigid", "mrowner", "mrownerconfig"] as const;
 export type TdxRegister = (typeof TDX_REGISTERS)[number];
@@ -28,12 +28,8 @@ export interface ExpectedMeasurements {
   sevSnp?: { measurement: string; hostData?: string; vmpl?: number; minimumTcb?: SnpTcb };
 }
 
-export class ExpectedMeasurementsError extends BulwarkError<"expected-measurements"> {
+export class ExpectedMeasurementsError extends codedError("expected-measurements") {
   override name = "ExpectedMeasurementsError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("expected-measurements", message, options);
-  }
 }
 
 function hexField(value: unknown, bytes: number, where: string): string {

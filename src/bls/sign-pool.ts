@@ -8,7 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { PoolMessage, PoolReply } from "./sign-protocol.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 const MAX_CHUNK = 32;
 
@@ -25,12 +25,8 @@ interface WorkerState {
   inFlight: Map<number, PendingSign[]>;
 }
 
-export class SignPoolError extends BulwarkError<"signing-threads"> {
+export class SignPoolError extends codedError("signing-threads") {
   override name = "SignPoolError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("signing-threads", message, options);
-  }
 }
 
 export class SignPool {

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** Commit-Boost's defaults (crates/common/src/signer/constants.rs): 3 failures lock out for 5 minutes. */
 export const DEFAULT_JWT_AUTH_FAIL_LIMIT = 3;
@@ -37,12 +37,8 @@ export interface CommitBoostConfig {
   jwtAuthFailTimeoutSeconds: number;
 }
 
-export class CommitBoostConfigError extends BulwarkError<"commit-boost-config"> {
+export class CommitBoostConfigError extends codedError("commit-boost-config") {
   override name = "CommitBoostConfigError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("commit-boost-config", message, options);
-  }
 }
 
 type Doc = Record<string, unknown>;

@@ -4,14 +4,10 @@
  * suggests 2^64-1 for "no nonce": JSON.parse would round them, so their digits are taken from the
  * text itself.
  */
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class BodyError extends BulwarkError<"bad-request"> {
+export class BodyError extends codedError("bad-request") {
   override name = "BodyError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("bad-request", message, options);
-  }
 }
 
 const MAX_U64 = (1n << 64n) - 1n;

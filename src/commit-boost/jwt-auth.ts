@@ -7,16 +7,12 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 const LEEWAY_SECONDS = 10;
 
-export class JwtRefusal extends BulwarkError<"unauthorized"> {
+export class JwtRefusal extends codedError("unauthorized") {
   override name = "JwtRefusal";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("unauthorized", message, options);
-  }
 }
 
 export function bearerToken(header: string | undefined): string {

@@ -6,14 +6,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class ConfigFileError extends BulwarkError<"config-file"> {
+export class ConfigFileError extends codedError("config-file") {
   override name = "ConfigFileError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("config-file", message, options);
-  }
 }
 
 export function applyConfigFile(command: Command, path: string): void {

@@ -9,7 +9,7 @@ import { genesisData, networksChainConfig } from "@lodestar/config/networks";
 import { minimalChainConfig } from "@lodestar/config/configs";
 import { ACTIVE_PRESET, PresetName } from "@lodestar/params";
 import { parse as parseYaml } from "yaml";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** A network Bulwark can sign for: its fork schedule and the root that identifies its chain. */
 export interface Network {
@@ -19,12 +19,8 @@ export interface Network {
   genesisValidatorsRoot: string;
 }
 
-export class NetworkError extends BulwarkError<"network-config"> {
+export class NetworkError extends codedError("network-config") {
   override name = "NetworkError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("network-config", message, options);
-  }
 }
 
 const ZERO_ROOT = "0x" + "00".repeat(32);

@@ -6,16 +6,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive } from "../util/file-lock.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const SIGNER_LOCK_FILE = "bulwark-serve.pid";
 
-export class SignerLockError extends BulwarkError<"signer-lock"> {
+export class SignerLockError extends codedError("signer-lock") {
   override name = "SignerLockError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("signer-lock", message, options);
-  }
 }
 
 /** The pid of the signer running on `dataDir`, or undefined when none is. */

@@ -9,7 +9,7 @@ import { renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fsyncDirectory } from "../pool/durable-file.js";
 import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../pool/sealed-secret.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 import type { ProxyScheme } from "./api.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
@@ -31,12 +31,8 @@ export interface ProxyKeyRecord {
   secretKey: Uint8Array;
 }
 
-export class ProxyKeyFileError extends BulwarkError<"proxy-key-file"> {
+export class ProxyKeyFileError extends codedError("proxy-key-file") {
   override name = "ProxyKeyFileError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("proxy-key-file", message, options);
-  }
 }
 
 export function proxyKeyFilePath(dataDir: string): string {

@@ -8,7 +8,7 @@ import { availableParallelism } from "node:os";
 import { SecretKey } from "@chainsafe/blst";
 import { type IKeystore, schemaValidationErrors } from "@chainsafe/bls-keystore";
 import type { Network } from "../config/networks.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 import { createDeposit, DEFAULT_DEPOSIT_GWEI, DepositError, executionWithdrawalCredentials, parseExecutionAddress } from "../eth/deposit.js";
 import { decryptAll } from "../keys/decrypt-pool.js";
 import type { SealedKeyStore } from "../keys/sealed-store.js";
@@ -27,29 +27,17 @@ import type {
 } from "./api.js";
 
 /** The EIP-3076 data given with an import is unusable; nothing was imported. */
-export class ProtectionImportError extends BulwarkError<"protection-import"> {
+export class ProtectionImportError extends codedError("protection-import") {
   override name = "ProtectionImportError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("protection-import", message, options);
-  }
 }
 
-export class KeyImportUnavailableError extends BulwarkError<"no-sealed-store"> {
+export class KeyImportUnavailableError extends codedError("no-sealed-store") {
   override name = "KeyImportUnavailableError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("no-sealed-store", message, options);
-  }
 }
 
 /** The key generation request is invalid (count, address, amount). */
-export class KeyGenerationError extends BulwarkError<"key-generation"> {
+export class KeyGenerationError extends codedError("key-generation") {
   override name = "KeyGenerationError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("key-generation", message, options);
-  }
 }
 
 /** The signing core's set of loaded keys, as key management changes it. */

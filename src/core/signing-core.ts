@@ -12,6 +12,7 @@ import { checkBatchIdentifiers } from "../eth/batch-identifiers.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
+import { protectionRequestOf } from "../protection/request-of.js";
 import type { ProtectionRequest } from "../protection/types.js";
 import type {
   BatchOutcome,
@@ -293,9 +294,5 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
 }
 
 function protectionRequest(pubkey: string, result: SigningRootResult): ProtectionRequest {
-  const signingRoot = "0x" + Buffer.from(result.signingRoot).toString("hex");
-  const facts = result.protection!;
-  return facts.kind === "block"
-    ? { kind: "block", pubkey, slot: facts.slot, signingRoot }
-    : { kind: "attestation", pubkey, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
+  return protectionRequestOf(pubkey, result.signingRoot, result.protection!);
 }

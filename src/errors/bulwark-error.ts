@@ -16,3 +16,15 @@ export class BulwarkError<C extends ErrorCode = ErrorCode> extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The base of an error class with one fixed code and the standard (message, options) constructor:
+ * `class DepositError extends codedError("deposit") { override name = "DepositError"; }`.
+ */
+export function codedError<C extends ErrorCode>(code: C) {
+  return class extends BulwarkError<C> {
+    constructor(message: string, options?: ErrorOptions) {
+      super(code, message, options);
+    }
+  };
+}

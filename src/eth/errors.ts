@@ -3,7 +3,7 @@
  * by `instanceof` (malformed and wrong-network requests are the client's fault, a preset mismatch
  * is ours).
  */
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { BulwarkError, codedError } from "../errors/bulwark-error.js";
 
 /** The request body is malformed. `path` is the JSON path of the offending field ("" = whole body). */
 export class BadRequestError extends BulwarkError<"bad-request"> {
@@ -28,12 +28,8 @@ export class WrongNetworkError extends BulwarkError<"wrong-network"> {
 }
 
 /** fork_info names a fork version the configured network does not have. */
-export class UnknownForkError extends BulwarkError<"wrong-network"> {
+export class UnknownForkError extends codedError("wrong-network") {
   override name = "UnknownForkError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("wrong-network", message, options);
-  }
 }
 
 /** The client sent a signing root that is not the one we computed from the typed request. */
@@ -51,10 +47,6 @@ export class SigningRootMismatchError extends BulwarkError<"root-mismatch"> {
  * The network's preset differs from the preset the SSZ types of this process were built with, so
  * hashing would silently give wrong roots. Lodestar fixes the preset at import time.
  */
-export class PresetMismatchError extends BulwarkError<"preset-mismatch"> {
+export class PresetMismatchError extends codedError("preset-mismatch") {
   override name = "PresetMismatchError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("preset-mismatch", message, options);
-  }
 }

@@ -11,7 +11,7 @@ import { create, decrypt, defaultScryptModule, type IKdfModule, type IKeystore }
 import { SecretKey } from "@chainsafe/blst";
 import { runJobs } from "../util/job-pool.js";
 import { parsePath } from "./derive.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const KEYSTORE_FILE_MODE = 0o600;
 const SECRET_KEY_LENGTH = 32;
@@ -30,12 +30,8 @@ export interface CreateKeystoreOptions {
   verify?: boolean;
 }
 
-export class KeystoreCreateError extends BulwarkError<"keystore-create"> {
+export class KeystoreCreateError extends codedError("keystore-create") {
   override name = "KeystoreCreateError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("keystore-create", message, options);
-  }
 }
 
 export function defaultKeystoreDescription(path: string): string {

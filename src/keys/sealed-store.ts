@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { FileLockTimeoutError, withFileLock } from "../util/file-lock.js";
 import { writeFileAtomically } from "../util/atomic-file.js";
 import { promisify } from "node:util";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -39,12 +39,8 @@ interface Header {
   count: number;
 }
 
-export class SealedStoreError extends BulwarkError<"sealed-store"> {
+export class SealedStoreError extends codedError("sealed-store") {
   override name = "SealedStoreError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("sealed-store", message, options);
-  }
 }
 
 export interface SealingSecretSource {

@@ -1,14 +1,10 @@
 /** The sender's execution-layer private key, from a file only its owner can read (0600). */
 import { readFileSync, statSync } from "node:fs";
 import type { Hex } from "viem";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class KeyFileError extends BulwarkError<"key-file"> {
+export class KeyFileError extends codedError("key-file") {
   override name = "KeyFileError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("key-file", message, options);
-  }
 }
 
 export function readPrivateKeyFile(path: string): Hex {

@@ -1,14 +1,10 @@
 /** A ValidatorStateProof as JSON (numbers as decimal strings), for `pool vault settle --proof`. */
 import { isHex, type Hex } from "viem";
 import type { ValidatorStateProof } from "./beacon-proof.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class ProofFileError extends BulwarkError<"proof-file"> {
+export class ProofFileError extends codedError("proof-file") {
   override name = "ProofFileError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("proof-file", message, options);
-  }
 }
 
 export function proofToJson(proof: ValidatorStateProof): string {

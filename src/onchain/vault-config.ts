@@ -11,7 +11,7 @@
  */
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import type { DepositDataJson } from "../eth/deposit.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export interface VaultConfig {
   aggregator: Address;
@@ -40,12 +40,8 @@ export interface VaultDepositData {
   depositDataRoot: Hex;
 }
 
-export class VaultConfigError extends BulwarkError<"vault-config"> {
+export class VaultConfigError extends codedError("vault-config") {
   override name = "VaultConfigError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("vault-config", message, options);
-  }
 }
 
 export function parseVaultTerms(json: unknown, source = "vault terms"): VaultTerms {

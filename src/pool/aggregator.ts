@@ -33,11 +33,11 @@ import { signErrorOf } from "../errors/route.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
-import type { ProtectionRequest } from "../protection/types.js";
+import { protectionRequestOf } from "../protection/request-of.js";
 import type { PoolDefinition } from "./definition.js";
 import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
 import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const DEFAULT_DEADLINE_MS = 2000;
 export const DEFAULT_CACHE_SIZE = 4096;
@@ -76,12 +76,8 @@ export interface AggregatorOptions {
 }
 
 /** The aggregator cannot start with this pool, network or configuration. */
-export class PoolAggregatorError extends BulwarkError<"pool-aggregator-config"> {
+export class PoolAggregatorError extends codedError("pool-aggregator-config") {
   override name = "PoolAggregatorError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("pool-aggregator-config", message, options);
-  }
 }
 
 /** Counters for tests and benchmarks (the metrics have the same and more). */
@@ -377,11 +373,7 @@ export class PoolAggregator implements SigningService {
   private async checkProtection(result: SigningRootResult): Promise<Failure | undefined> {
     const facts = result.protection;
     if (facts === null) return undefined;
-    const signingRoot = "0x" + Buffer.from(result.signingRoot).toString("hex");
-    const request: ProtectionRequest =
-      facts.kind === "block"
-        ? { kind: "block", pubkey: this.composite, slot: facts.slot, signingRoot }
-        : { kind: "attestation", pubkey: this.composite, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
+    const request = protectionRequestOf(this.composite, result.signingRoot, facts);
     try {
       const [decision] = await this.store.checkAndRecord([request]);
       if (decision === undefined) return fail("internal", "slashing protection gave no decision; not signed");

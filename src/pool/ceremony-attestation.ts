@@ -16,7 +16,7 @@ import type { PoolCeremonyMessage } from "../attestation/statements.js";
 import { verifyEvidenceFile, type FileVerification, type VerifyFileOptions } from "../attestation/verify-file.js";
 import type { PoolDefinition } from "./definition.js";
 import { writeFileDurably } from "./durable-file.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const CEREMONY_EVIDENCE_FILE = "ceremony-evidence.json";
 
@@ -60,12 +60,8 @@ export async function attestWholeKeyDestroyed(attestor: Attestor, pool: PoolDefi
   return path;
 }
 
-export class CeremonyAttestationError extends BulwarkError<"ceremony-attestation"> {
+export class CeremonyAttestationError extends codedError("ceremony-attestation") {
   override name = "CeremonyAttestationError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("ceremony-attestation", message, options);
-  }
 }
 
 export interface RequireCeremonyOptions extends Omit<VerifyFileOptions, "statements" | "nonce" | "reportData"> {

@@ -15,7 +15,7 @@
  * ```
  */
 import type { DepositDataJson } from "../eth/deposit.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const POOL_FORMAT = "bulwark-pool";
 export const POOL_VERSION = 1;
@@ -42,12 +42,8 @@ export interface PoolDefinition {
   createdAt: string;
 }
 
-export class PoolDefinitionError extends BulwarkError<"pool-definition"> {
+export class PoolDefinitionError extends codedError("pool-definition") {
   override name = "PoolDefinitionError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("pool-definition", message, options);
-  }
 }
 
 const HEX = (bytes: number) => new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`);

@@ -35,7 +35,7 @@ import { bearerTokenMatches } from "../server/api-token.js";
 import { DEFAULT_HOST_ALLOW_LIST, enforceHostAllowList, type HostAllowList } from "../server/host-allow-list.js";
 import type { SignerMetrics } from "../server/metrics.js";
 import type { PoolDefinition } from "./definition.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** One share as the operator's join code hands it over (src/pool/join.ts loadOperatorShares). */
 export interface OperatorShare {
@@ -55,12 +55,8 @@ export interface ParticipantAccount {
   participants: Array<{ id: number; endpoint: string }>;
 }
 
-export class ParticipantError extends BulwarkError<"participant-config"> {
+export class ParticipantError extends codedError("participant-config") {
   override name = "ParticipantError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("participant-config", message, options);
-  }
 }
 
 /**

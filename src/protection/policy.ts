@@ -14,7 +14,7 @@
  *   builder registrations only to allowed fee recipients; request types the operator refuses.
  */
 import type { ProtectionFacts, SigningRequest } from "../eth/types.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** The network's clock: genesis time and slot length (Unix milliseconds). */
 export interface ChainClock {
@@ -170,12 +170,8 @@ export function parseRefusedTypes(text: string, known: readonly string[]): Set<s
 }
 
 /** A policy setting is invalid. */
-export class PolicyError extends BulwarkError<"policy-config"> {
+export class PolicyError extends codedError("policy-config") {
   override name = "PolicyError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("policy-config", message, options);
-  }
 }
 
 function describeAllowance(allowance: DepositAllowance): string {

@@ -8,7 +8,7 @@
  */
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
 import type { ValidatorHistory } from "./history.js";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { BulwarkError, codedError } from "../errors/bulwark-error.js";
 
 export interface ImportSummary {
   validators: number;
@@ -101,12 +101,8 @@ export interface ProtectionStore {
 }
 
 /** Storage failed: the caller must not sign. */
-export class ProtectionStoreError extends BulwarkError<"protection-store"> {
+export class ProtectionStoreError extends codedError("protection-store") {
   override name = "ProtectionStoreError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("protection-store", message, options);
-  }
 }
 
 /** The database or an interchange file belongs to another chain. */

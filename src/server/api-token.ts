@@ -5,16 +5,12 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const API_TOKEN_FILE = "api-token.txt";
 
-export class ApiTokenError extends BulwarkError<"api-token"> {
+export class ApiTokenError extends codedError("api-token") {
   override name = "ApiTokenError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("api-token", message, options);
-  }
 }
 
 /** Reads the token file, creating DATA_DIR/api-token.txt with a fresh token when none is given or present. */

@@ -3,14 +3,10 @@
  * holding the writer's pid. A lock whose process is gone (killed mid-write) is taken over.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { BulwarkError } from "../errors/bulwark-error.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class FileLockTimeoutError extends BulwarkError<"file-lock-timeout"> {
+export class FileLockTimeoutError extends codedError("file-lock-timeout") {
   override name = "FileLockTimeoutError";
-
-  constructor(message: string, options?: ErrorOptions) {
-    super("file-lock-timeout", message, options);
-  }
 }
 
 export async function withFileLock<T>(path: string, action: () => Promise<T>, waitMs = 10_000): Promise<T> {

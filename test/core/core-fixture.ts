@@ -1,6 +1,7 @@
 // Test-only: a SigningCore on a real SQLite protection store in a temp dir, with real blst keys and
 // (optionally) a sealed key store, for the core's own unit tests.
-import { SecretKey } from "@chainsafe/blst";
+import { after } from "node:test";
+import type { SecretKey } from "@chainsafe/blst";
 import { resolveNetwork } from "../../src/config/networks.js";
 import { SigningCore } from "../../src/core/signing-core.js";
 import { SealedKeyStore } from "../../src/keys/sealed-store.js";
@@ -49,4 +50,17 @@ export async function startCore(options: { keys?: readonly SecretKey[]; policy?:
 
 export function pubkeyOf(key: SecretKey): string {
   return key.toPublicKey().toHex(true).toLowerCase();
+}
+
+/** Starts cores for one test file; each one started is closed after the file's tests. */
+export function coreStarter(): (options?: Parameters<typeof startCore>[0]) => Promise<CoreFixture> {
+  const started: CoreFixture[] = [];
+  after(async () => {
+    for (const fixture of started) await fixture.close();
+  });
+  return async (options = {}) => {
+    const fixture = await startCore(options);
+    started.push(fixture);
+    return fixture;
+  };
 }

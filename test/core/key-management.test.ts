@@ -2,24 +2,15 @@
 // duplicates, deletion returning the EIP-3076 history, and no sealed store. Real SQLite store and
 // sealed key store in a temp dir.
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { SecretKey } from "@chainsafe/blst";
 import { KeyImportUnavailableError } from "../../src/core/key-management.js";
 import { attestationCase } from "../server/cases.js";
 import { cheapKeystore } from "../keys/fixtures.js";
-import { type CoreFixture, pubkeyOf, startCore } from "./core-fixture.js";
+import { coreStarter, pubkeyOf } from "./core-fixture.js";
 
 const PASSWORD = "core-test-password";
-const fixtures: CoreFixture[] = [];
-after(async () => {
-  for (const fixture of fixtures) await fixture.close();
-});
-
-async function core(options: Parameters<typeof startCore>[0] = {}): Promise<CoreFixture> {
-  const fixture = await startCore(options);
-  fixtures.push(fixture);
-  return fixture;
-}
+const core = coreStarter();
 
 function newKey(seed: number): SecretKey {
   return SecretKey.fromKeygen(new Uint8Array(32).fill(seed));
@@ -80,8 +71,8 @@ describe("signing core: key management", () => {
       [["7", "8", attestation.root]],
     );
     assert.deepEqual(await signer.listKeys(), []);
-    const after = await signer.sign(pubkeyOf(key), attestationCase(8, 9).body);
-    assert.ok(!after.ok && after.error.code === "unknown-key");
+    const afterDeletion = await signer.sign(pubkeyOf(key), attestationCase(8, 9).body);
+    assert.ok(!afterDeletion.ok && afterDeletion.error.code === "unknown-key");
     // Deleted, the key is now known to the database only: a second deletion says so.
     assert.deepEqual((await signer.deleteKeys([pubkeyOf(key)])).statuses, [{ status: "not_active" }]);
   });

@@ -1,25 +1,16 @@
 // The sign path of the signing core, called directly (no HTTP): a real SQLite store in a temp dir,
 // real blst keys, request bodies and their spec roots from test/server/cases.ts.
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { SecretKey, Signature, verify } from "@chainsafe/blst";
 import type { SignOutcome } from "../../src/core/api.js";
 import { fromHex } from "../eth/helpers.js";
 import { attestationCase, randaoCase } from "../server/cases.js";
-import { type CoreFixture, pubkeyOf, startCore } from "./core-fixture.js";
+import { coreStarter, pubkeyOf } from "./core-fixture.js";
 
 const keyA = SecretKey.fromKeygen(new Uint8Array(32).fill(71));
 const keyB = SecretKey.fromKeygen(new Uint8Array(32).fill(72));
-const fixtures: CoreFixture[] = [];
-after(async () => {
-  for (const fixture of fixtures) await fixture.close();
-});
-
-async function core(options: Parameters<typeof startCore>[0] = {}): Promise<CoreFixture> {
-  const fixture = await startCore(options);
-  fixtures.push(fixture);
-  return fixture;
-}
+const core = coreStarter();
 
 function signedBy(key: SecretKey, root: string, outcome: SignOutcome | undefined): void {
   assert.ok(outcome?.ok, `not signed: ${JSON.stringify(outcome)}`);
