@@ -10,10 +10,11 @@ import type { EvidenceProvider } from "./evidence-provider.js";
 import type { SignerIdentity } from "./identity-key.js";
 import { writeProvenance } from "./provenance-store.js";
 import { statementDigest, statementSigner, type SignedStatement, type StatementMessages, type StatementType } from "./statements.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export type AttestationMode = "tdx" | "sev-snp" | "software" | "off";
 
-export class AttestationError extends Error {
+export class AttestationError extends codedError("attestation") {
   override name = "AttestationError";
 }
 

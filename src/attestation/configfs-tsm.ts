@@ -13,12 +13,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { EvidenceProvider, ProvidedEvidence } from "./evidence-provider.js";
 import { parseSnpReport } from "./snp-report.js";
 import { parseTdxQuote } from "./tdx-quote.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const DEFAULT_TSM_REPORT_DIR = "/sys/kernel/config/tsm/report";
 
 const KERNEL_PROVIDER = { tdx: "tdx_guest", "sev-snp": "sev_guest" } as const;
 
-export class ConfigfsTsmError extends Error {
+export class ConfigfsTsmError extends codedError("configfs-tsm") {
   override name = "ConfigfsTsmError";
 }
 

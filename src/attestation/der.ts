@@ -3,6 +3,7 @@
  * certificate revocation list (issuer, dates, signed bytes, signature) and the raw issuer/subject
  * names and extensions of a certificate. Only definite lengths (DER never uses the other kind).
  */
+import { codedError } from "../errors/bulwark-error.js";
 
 export interface DerNode {
   tag: number;
@@ -12,7 +13,7 @@ export interface DerNode {
   content: Buffer;
 }
 
-export class DerError extends Error {
+export class DerError extends codedError("der") {
   override name = "DerError";
 }
 

@@ -11,6 +11,7 @@
  * leaves it to runtime events, in which case "rtmr3": null says so on purpose).
  */
 import { readFileSync } from "node:fs";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const TDX_REGISTERS = ["mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "mrconfigid", "mrowner", "mrownerconfig"] as const;
 export type TdxRegister = (typeof TDX_REGISTERS)[number];
@@ -27,7 +28,7 @@ export interface ExpectedMeasurements {
   sevSnp?: { measurement: string; hostData?: string; vmpl?: number; minimumTcb?: SnpTcb };
 }
 
-export class ExpectedMeasurementsError extends Error {
+export class ExpectedMeasurementsError extends codedError("expected-measurements") {
   override name = "ExpectedMeasurementsError";
 }
 

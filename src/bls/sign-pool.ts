@@ -8,6 +8,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES } from "./sign-protocol.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 const MAX_CHUNK = 32;
 
@@ -27,7 +28,7 @@ interface WorkerState {
   inFlight: Map<number, { items: PendingSign[]; unanswered: number }>;
 }
 
-export class SignPoolError extends Error {
+export class SignPoolError extends codedError("signing-threads") {
   override name = "SignPoolError";
 }
 

@@ -2,6 +2,9 @@
  * The values, limits and refusals of threshold BLS (src/bls/threshold.ts): shares, splits,
  * partial signatures and component public keys as bytes, and ThresholdError with its codes.
  */
+import { BulwarkError } from "../errors/bulwark-error.js";
+import type { ThresholdErrorCode } from "../errors/codes.js";
+
 export const SECRET_KEY_LENGTH = 32;
 export const PUBLIC_KEY_LENGTH = 48;
 export const SIGNATURE_LENGTH = 96;
@@ -11,25 +14,17 @@ export const SIGNATURE_LENGTH_UNCOMPRESSED = 192;
 /** The largest N accepted. Far above any pool; bounds the work one malformed file can ask for. */
 export const MAX_PARTICIPANTS = 1000;
 
-export type ThresholdErrorCode =
-  | "invalid-parameters"
-  | "invalid-secret"
-  | "invalid-id"
-  | "duplicate-id"
-  | "too-few-partials"
-  | "invalid-signature"
-  | "invalid-public-key"
-  | "invalid-commitments";
+export type { ThresholdErrorCode } from "../errors/codes.js";
 
 /** Refusals of threshold operations. Messages name ids and reasons, never secret material. */
-export class ThresholdError extends Error {
+export class ThresholdError extends BulwarkError<ThresholdErrorCode> {
   override readonly name = "ThresholdError";
 
   constructor(
-    readonly code: ThresholdErrorCode,
+    code: ThresholdErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { pino } from "pino";
 import { applyConfigFile } from "../config/layered-options.js";
 import { resolveNetwork } from "../config/networks.js";
+import { CommitBoostSigner } from "../core/commit-boost-signer.js";
 import { SigningCore } from "../core/signing-core.js";
 import { commitBoostConfigOption, commitBoostPortOption, type CommitBoostServeOptions, startCommitBoost } from "../commit-boost/serve-options.js";
 import { loadChangedKeystores } from "../keys/load-keystores.js";
@@ -260,9 +261,7 @@ async function serve(options: ServeOptions): Promise<void> {
   if (attestor !== undefined) registerAttestationRoutes(app, { attestor, dataDir: options.dataDir, logger });
 
   const commitBoost = await startCommitBoost(options, {
-    core,
-    network,
-    dataDir: options.dataDir,
+    openSigner: (sealingSecret) => CommitBoostSigner.open({ core, network, dataDir: options.dataDir, sealingSecret }),
     host: options.httpHost,
     hostAllowList: allowList,
     logger,

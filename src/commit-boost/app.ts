@@ -6,11 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import type { SignError } from "../core/api.js";
-import type { CommitBoostSigner, CommitmentRequest, ProxyScheme } from "../core/commit-boost-signer.js";
+import type { CommitBoostSigningApi, CommitmentRequest, ProxyScheme, SignError } from "../core/api.js";
 import { createHttpServer, type HttpsSettings } from "../server/http-server.js";
 import { hostAllowed, type HostAllowList } from "../server/host-allow-list.js";
-import { STATUS_OF } from "../server/status.js";
+import { replyError } from "../errors/route.js";
+import { ERROR_TABLE } from "../errors/catalogue.js";
 import { AuthFailureThrottle } from "./auth-throttle.js";
 import type { CommitBoostConfig, ModuleConfig } from "./config.js";
 import { BodyError, hexField, parseObjectBody, type ParsedBody, stringField, u64Field } from "./json-body.js";
@@ -31,7 +31,7 @@ export const ROUTES = {
 const BODY_LIMIT = 1024 * 1024;
 
 export interface CommitBoostAppOptions {
-  signer: CommitBoostSigner;
+  signer: CommitBoostSigningApi;
   config: CommitBoostConfig;
   /** Re-reads the configuration file (POST /reload); throws when it is unusable. */
   loadConfig: () => CommitBoostConfig;
@@ -87,7 +87,7 @@ export function buildCommitBoostApp(options: CommitBoostAppOptions): FastifyInst
     if (!(err instanceof JwtRefusal)) throw err;
     throttle.recordFailure(request.ip);
     logger.warn({ client: request.ip, route: pathOf(request), reason: err.message }, "Commit-Boost authentication failed");
-    return send(reply, 401, `Unauthorized: ${err.message}`);
+    return send(reply, ERROR_TABLE[err.code].status, `Unauthorized: ${err.message}`);
   };
   const moduleAuth = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
@@ -116,10 +116,7 @@ export function buildCommitBoostApp(options: CommitBoostAppOptions): FastifyInst
     }
     return { module: module.id, moduleSigningId: module.signingId, objectRoot: hexField(body, "object_root", 32), nonce: u64Field(body, "nonce") };
   };
-  const signFailed = (reply: FastifyReply, error: SignError) => {
-    if (error.code === "internal") logger.error({ reason: error.message }, "Commit-Boost signature failed");
-    return send(reply, STATUS_OF[error.code], error.message);
-  };
+  const signFailed = (reply: FastifyReply, error: SignError) => replyError(reply, error, { shape: "status-code", logger, fields: { api: "commit-boost" } });
   const signResponse = (reply: FastifyReply, idField: "pubkey" | "address", id: string, request: CommitmentRequest, signature: string) =>
     // Built by hand: the nonce is a u64 JSON number, beyond what JSON.stringify can write exactly.
     reply
@@ -132,7 +129,7 @@ export function buildCommitBoostApp(options: CommitBoostAppOptions): FastifyInst
 
   app.register(async (scope) => {
     scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-      if (error instanceof BodyError) return send(reply, 400, error.message);
+      if (error instanceof BodyError) return replyError(reply, error, { shape: "status-code" });
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) logger.error({ err: error }, "internal error in the Commit-Boost API");
       return send(reply, status, status === 500 ? "internal error, nothing signed (see the signer's log)" : error.message);

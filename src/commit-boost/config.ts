@@ -17,6 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** Commit-Boost's defaults (crates/common/src/signer/constants.rs): 3 failures lock out for 5 minutes. */
 export const DEFAULT_JWT_AUTH_FAIL_LIMIT = 3;
@@ -36,7 +37,7 @@ export interface CommitBoostConfig {
   jwtAuthFailTimeoutSeconds: number;
 }
 
-export class CommitBoostConfigError extends Error {
+export class CommitBoostConfigError extends codedError("commit-boost-config") {
   override name = "CommitBoostConfigError";
 }
 

@@ -4,8 +4,9 @@
  * suggests 2^64-1 for "no nonce": JSON.parse would round them, so their digits are taken from the
  * text itself.
  */
+import { codedError } from "../errors/bulwark-error.js";
 
-export class BodyError extends Error {
+export class BodyError extends codedError("bad-request") {
   override name = "BodyError";
 }
 

@@ -7,10 +7,11 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { decodeJwt, jwtVerify, type JWTPayload } from "jose";
+import { codedError } from "../errors/bulwark-error.js";
 
 const LEEWAY_SECONDS = 10;
 
-export class JwtRefusal extends Error {
+export class JwtRefusal extends codedError("unauthorized") {
   override name = "JwtRefusal";
 }
 

@@ -6,9 +6,7 @@ import { statSync } from "node:fs";
 import { Option } from "commander";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { Network } from "../config/networks.js";
-import { CommitBoostSigner } from "../core/commit-boost-signer.js";
-import type { SigningCore } from "../core/signing-core.js";
+import type { CommitBoostSigningApi } from "../core/api.js";
 import { readSealingSecret } from "../keys/sealed-store.js";
 import type { HttpsSettings } from "../server/http-server.js";
 import type { HostAllowList } from "../server/host-allow-list.js";
@@ -29,9 +27,8 @@ export function commitBoostConfigOption(): Option {
 }
 
 export interface CommitBoostContext {
-  core: SigningCore;
-  network: Network;
-  dataDir: string;
+  /** Opens the core's Commit-Boost signer with the sealing secret (src/cli/serve.ts builds it; the secret may be wiped after). */
+  openSigner: (sealingSecret: Uint8Array) => Promise<CommitBoostSigningApi>;
   host: string;
   hostAllowList: HostAllowList;
   https?: HttpsSettings;
@@ -51,9 +48,9 @@ export async function startCommitBoost(options: CommitBoostServeOptions, context
     context.logger.warn({ file: commitBoostConfig }, "the Commit-Boost config file is readable by other users; if it holds secrets, chmod 600 it");
   }
   const secret = readSealingSecret(context.sealingPassphraseFile !== undefined ? { passphraseFile: context.sealingPassphraseFile } : {});
-  let signer: CommitBoostSigner;
+  let signer: CommitBoostSigningApi;
   try {
-    signer = await CommitBoostSigner.open({ core: context.core, network: context.network, dataDir: context.dataDir, sealingSecret: secret });
+    signer = await context.openSigner(secret);
   } finally {
     secret.fill(0);
   }

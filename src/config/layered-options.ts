@@ -6,8 +6,9 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class ConfigFileError extends Error {
+export class ConfigFileError extends codedError("config-file") {
   override name = "ConfigFileError";
 }
 

@@ -9,6 +9,7 @@ import { genesisData, networksChainConfig } from "@lodestar/config/networks";
 import { minimalChainConfig } from "@lodestar/config/configs";
 import { ACTIVE_PRESET, PresetName } from "@lodestar/params";
 import { parse as parseYaml } from "yaml";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** A network Bulwark can sign for: its fork schedule and the root that identifies its chain. */
 export interface Network {
@@ -18,7 +19,7 @@ export interface Network {
   genesisValidatorsRoot: string;
 }
 
-export class NetworkError extends Error {
+export class NetworkError extends codedError("network-config") {
   override name = "NetworkError";
 }
 

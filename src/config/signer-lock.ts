@@ -6,10 +6,11 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { processAlive } from "../util/file-lock.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const SIGNER_LOCK_FILE = "bulwark-serve.pid";
 
-export class SignerLockError extends Error {
+export class SignerLockError extends codedError("signer-lock") {
   override name = "SignerLockError";
 }
 

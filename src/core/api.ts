@@ -1,5 +1,11 @@
+/**
+ * The whole interface of the signing core (src/core/): every module outside core/ depends on this
+ * file only (test/architecture/core-boundary.test.ts checks it); the composition roots in src/cli/
+ * construct the implementation (SigningCore, CommitBoostSigner). Plain data in and out.
+ */
 import type { SignedStatement } from "../attestation/statements.js";
 import type { DepositDataJson } from "../eth/deposit.js";
+import type { SignErrorCode } from "../errors/codes.js";
 
 /**
  * What the HTTP signing API (src/server/app.ts) needs from whatever answers signing requests: the
@@ -66,17 +72,8 @@ export interface SigningCoreApi extends SigningService {
   health(): Promise<CoreHealth>;
 }
 
-export type SignErrorCode =
-  | "bad-request"
-  | "root-mismatch"
-  | "unknown-key"
-  | "slashing"
-  /** The signing policy refused it (time horizon, start guard, deposit, fee recipient, refused type): 412. */
-  | "policy"
-  | "wrong-network"
-  /** Not enough of the parties needed to sign answered in time (a threshold pool): 503, retry later. */
-  | "unavailable"
-  | "internal";
+/** The refusals of a signing request, with their statuses in the error catalogue (src/errors/catalogue.ts). */
+export type { SignErrorCode } from "../errors/codes.js";
 
 export interface SignError {
   code: SignErrorCode;
@@ -151,6 +148,56 @@ export interface CoreHealth {
   signing: { ok: boolean; error?: string };
   /** The start guard of the signing policy (src/protection/policy.ts), for /healthcheck. */
   startGuard?: StartGuardStatus;
+}
+
+/** A secret key handed to the core (wiped by it once loaded into its signing threads). */
+export interface KeyToLoad {
+  pubkey: string;
+  secretKey: Uint8Array;
+}
+
+/** Timing hooks for metrics; the core itself never depends on a metrics library. */
+export interface CoreObserver {
+  protectionSeconds(seconds: number): void;
+  signSeconds(seconds: number): void;
+}
+
+export type ProxyScheme = "bls" | "ecdsa";
+
+/** A Commit-Boost signing request, as the authenticated caller (src/commit-boost/) fills it in. */
+export interface CommitmentRequest {
+  /** The authenticated module and its signing id (0x-hex, 32 bytes). */
+  module: string;
+  moduleSigningId: string;
+  objectRoot: string;
+  /** Decimal unsigned 64-bit integer. */
+  nonce: string;
+}
+
+export interface ConsensusProxyMap {
+  consensus: string;
+  proxy_bls: string[];
+  proxy_ecdsa: string[];
+}
+
+export interface SignedProxyDelegation {
+  message: { delegator: string; proxy: string };
+  signature: string;
+}
+
+export type DelegationOutcome = { ok: true; delegation: SignedProxyDelegation } | { ok: false; error: SignError };
+
+/**
+ * The Commit-Boost half of the core (src/core/commit-boost-signer.ts): commitments signed by the
+ * consensus keys, and proxy keys made, sealed and used inside the core.
+ */
+export interface CommitBoostSigningApi {
+  readonly chainId: bigint;
+  readonly proxyCount: number;
+  listKeys(module: string): Promise<ConsensusProxyMap[]>;
+  signConsensus(pubkey: string, request: CommitmentRequest): Promise<SignOutcome>;
+  signProxy(scheme: ProxyScheme, proxy: string, request: CommitmentRequest): Promise<SignOutcome>;
+  generateProxy(module: string, delegator: string, scheme: ProxyScheme): Promise<DelegationOutcome>;
 }
 
 export interface StartGuardStatus {

@@ -9,12 +9,14 @@ import { renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fsyncDirectory } from "../util/durable-file.js";
 import { readSealedSecret, type SealSecretOptions, SealedSecretError, writeSealedSecret } from "../keys/sealed-secret.js";
+import { codedError } from "../errors/bulwark-error.js";
+import type { ProxyScheme } from "./api.js";
 
 export const PROXY_KEY_FILE = "commit-boost-proxy-keys.json";
 const FORMAT = "bulwark-commit-boost-proxy-keys";
 const SECRET_BYTES = 32;
 
-export type ProxyScheme = "bls" | "ecdsa";
+export type { ProxyScheme };
 
 /** One proxy key: what may be shown (everything but `secretKey`) and its secret. */
 export interface ProxyKeyRecord {
@@ -29,7 +31,7 @@ export interface ProxyKeyRecord {
   secretKey: Uint8Array;
 }
 
-export class ProxyKeyFileError extends Error {
+export class ProxyKeyFileError extends codedError("proxy-key-file") {
   override name = "ProxyKeyFileError";
 }
 
@@ -43,7 +45,7 @@ export async function readProxyKeyFile(path: string, sealingSecret: Uint8Array):
   try {
     opened = await readSealedSecret(path, FORMAT, sealingSecret);
   } catch (err) {
-    if (err instanceof SealedSecretError && err.code === "missing") return [];
+    if (err instanceof SealedSecretError && err.problem === "missing") return [];
     throw new ProxyKeyFileError(`Commit-Boost proxy keys: ${(err as Error).message}`);
   }
   const { publicFields, secret } = opened;

@@ -11,37 +11,24 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Network } from "../config/networks.js";
 import type { SealSecretOptions } from "../keys/sealed-secret.js";
-import type { SignError, SignOutcome } from "./api.js";
+import type {
+  CommitBoostSigningApi,
+  CommitmentRequest,
+  ConsensusProxyMap,
+  DelegationOutcome,
+  ProxyScheme,
+  SignedProxyDelegation,
+  SignError,
+  SignOutcome,
+} from "./api.js";
 import { commitBoostChainId, commitBoostSigningRoot } from "./commit-boost-root.js";
-import { type ProxyKeyRecord, type ProxyScheme, proxyKeyFilePath, readProxyKeyFile, writeProxyKeyFile } from "./commit-boost-proxy-file.js";
+import { type ProxyKeyRecord, proxyKeyFilePath, readProxyKeyFile, writeProxyKeyFile } from "./commit-boost-proxy-file.js";
 import type { SigningCore } from "./signing-core.js";
 
-export type { ProxyScheme };
+export type { CommitmentRequest, ConsensusProxyMap, DelegationOutcome, ProxyScheme, SignedProxyDelegation };
 
 /** The part of the signing core this needs. */
 export type ConsensusSigner = Pick<SigningCore, "hasKey" | "listKeys" | "signCommitBoost">;
-
-export interface CommitmentRequest {
-  /** The authenticated module and its signing id (0x-hex, 32 bytes). */
-  module: string;
-  moduleSigningId: string;
-  objectRoot: string;
-  /** Decimal unsigned 64-bit integer. */
-  nonce: string;
-}
-
-export interface ConsensusProxyMap {
-  consensus: string;
-  proxy_bls: string[];
-  proxy_ecdsa: string[];
-}
-
-export interface SignedProxyDelegation {
-  message: { delegator: string; proxy: string };
-  signature: string;
-}
-
-export type DelegationOutcome = { ok: true; delegation: SignedProxyDelegation } | { ok: false; error: SignError };
 
 const fail = (code: SignError["code"], message: string): { ok: false; error: SignError } => ({ ok: false, error: { code, message } });
 
@@ -55,7 +42,7 @@ export interface CommitBoostSignerOptions {
   seal?: SealSecretOptions;
 }
 
-export class CommitBoostSigner {
+export class CommitBoostSigner implements CommitBoostSigningApi {
   private readonly proxies = new Map<string, ProxyKeyRecord>();
   private writing: Promise<unknown> = Promise.resolve();
 

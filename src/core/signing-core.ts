@@ -3,36 +3,21 @@
  * request it parses the typed payload, computes the signing root itself for the configured network,
  * checks and durably records slashing data for blocks and attestations, and only then signs.
  */
-import { randomBytes } from "node:crypto";
-import { availableParallelism } from "node:os";
-import { SecretKey } from "@chainsafe/blst";
-import { createDeposit, DEFAULT_DEPOSIT_GWEI, DepositError, executionWithdrawalCredentials, parseExecutionAddress } from "../eth/deposit.js";
-import { type IKeystore, schemaValidationErrors } from "@chainsafe/bls-keystore";
 import { SignPool } from "../bls/sign-pool.js";
-import { decryptAll } from "../keys/decrypt-pool.js";
 import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
-import {
-  BadRequestError,
-  BATCH_TYPES,
-  computeSigningRoot,
-  parseSigningRequest,
-  SigningRootMismatchError,
-  type SigningRequest,
-  type SigningRootResult,
-  UnknownForkError,
-  WrongNetworkError,
-} from "../eth/index.js";
-import { isHex } from "../util/hex.js";
-import { checkBatchIdentifiers } from "./batch-identifiers.js";
-import { InterchangeFormatError, serializeInterchange, validateInterchange } from "../protection/interchange.js";
+import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type SigningRequest, type SigningRootResult } from "../eth/index.js";
+import { signErrorOf } from "../errors/route.js";
+import { checkBatchIdentifiers } from "../eth/batch-identifiers.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
-import { GenesisMismatchError, type ProtectionStore } from "../protection/store.js";
+import type { ProtectionStore } from "../protection/store.js";
+import { protectionRequestOf } from "../protection/request-of.js";
 import type { ProtectionRequest } from "../protection/types.js";
 import type {
   BatchOutcome,
   CoreHealth,
+  CoreObserver,
   GeneratedKey,
   KeyProvenanceRecorder,
   KeyDeletion,
@@ -40,6 +25,7 @@ import type {
   KeyImportStatus,
   KeyInfo,
   KeystoreImport,
+  KeyToLoad,
   ProtectionImportResult,
   SignError,
   SignErrorCode,
@@ -47,15 +33,7 @@ import type {
   SignOutcome,
 } from "./api.js";
 import { type CommitBoostRootRequest, commitBoostSigningRoot } from "./commit-boost-root.js";
-
-/** Batch-eligible request types: the `batch` column of eth/request-types.ts (re-exported for the pool). */
-export { BATCH_TYPES };
-
-/** Timing hooks for metrics; the core itself never depends on a metrics library. */
-export interface CoreObserver {
-  protectionSeconds(seconds: number): void;
-  signSeconds(seconds: number): void;
-}
+import { KeyManagement, type LoadedKeys } from "./key-management.js";
 
 export interface SigningCoreOptions {
   network: Network;
@@ -73,30 +51,16 @@ export interface SigningCoreOptions {
   now?: () => number;
 }
 
-export interface KeyToLoad {
-  pubkey: string;
-  secretKey: Uint8Array;
-}
-
-export class ProtectionImportError extends Error {
-  override name = "ProtectionImportError";
-}
-
-export class KeyImportUnavailableError extends Error {
-  override name = "KeyImportUnavailableError";
-}
-
-/** The key generation request is invalid (count, address, amount). */
-export class KeyGenerationError extends Error {
-  override name = "KeyGenerationError";
-}
-
 const fail = (code: SignErrorCode, message: string): { ok: false; error: SignError } => ({
   ok: false,
   error: { code, message },
 });
 
-export class SigningCore implements SigningCoreApi {
+/**
+ * The one implementation of SigningCoreApi: the sign path is here, key management (import,
+ * generation, deletion, EIP-3076 data) is delegated to ./key-management.ts over the keys held here.
+ */
+export class SigningCore implements SigningCoreApi, LoadedKeys {
   /** Loaded keys; `readonly` ones come from a keystore directory and cannot be deleted through the core. */
   private readonly keys = new Map<string, { readonly: boolean }>();
   /** Signatures being made, per key, so that a deletion can wait for them. */
@@ -105,21 +69,25 @@ export class SigningCore implements SigningCoreApi {
   private readonly network: Network;
   private readonly store: ProtectionStore;
   private readonly observer: CoreObserver | undefined;
-  private sealedStore: SealedKeyStore | undefined;
-  private readonly provenance: KeyProvenanceRecorder | undefined;
+  private readonly keyManagement: KeyManagement;
 
   private readonly policy: SigningPolicy;
   private readonly now: () => number;
 
   constructor(options: SigningCoreOptions) {
-    this.provenance = options.provenance;
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
     this.network = options.network;
     this.store = options.store;
     this.observer = options.observer;
-    this.sealedStore = options.sealedStore;
     this.pool = new SignPool(options.signingThreads);
+    this.keyManagement = new KeyManagement({
+      network: options.network,
+      store: options.store,
+      keys: this,
+      ...(options.sealedStore !== undefined ? { sealedStore: options.sealedStore } : {}),
+      ...(options.provenance !== undefined ? { provenance: options.provenance } : {}),
+    });
   }
 
   /**
@@ -160,11 +128,15 @@ export class SigningCore implements SigningCoreApi {
 
   /** Gives the core a sealed store created after it started (a `keys import` into a fresh data dir). */
   attachSealedStore(store: SealedKeyStore): void {
-    this.sealedStore ??= store;
+    this.keyManagement.attachSealedStore(store);
   }
 
   hasKey(pubkey: string): boolean {
     return this.keys.has(pubkey.toLowerCase());
+  }
+
+  loadedKey(pubkey: string): { readonly: boolean } | undefined {
+    return this.keys.get(pubkey.toLowerCase());
   }
 
   async listKeys(): Promise<string[]> {
@@ -175,141 +147,24 @@ export class SigningCore implements SigningCoreApi {
     return [...this.keys].map(([pubkey, { readonly }]) => ({ pubkey, readonly }));
   }
 
-  async importKeystores(keystores: readonly KeystoreImport[], slashingProtection?: unknown): Promise<KeyImportStatus[]> {
-    const sealed = this.sealedStore;
-    if (sealed === undefined) {
-      throw new KeyImportUnavailableError("this signer has no sealed key store: start it with a sealing secret to import keys");
-    }
-    // History first: once a key is in the signing threads it can sign.
-    if (slashingProtection !== undefined) await this.importProtection(slashingProtection);
-    const tombstoned = new Set(await this.store.listTombstones());
-    const withHistory = historyPubkeys(slashingProtection);
-    const statuses: Array<KeyImportStatus | undefined> = keystores.map(({ keystore }) => {
-      const problems = schemaValidationErrors(keystore);
-      return problems === null ? undefined : { status: "error", message: `invalid EIP-2335 keystore: ${JSON.stringify(problems).slice(0, 300)}` };
-    });
-    const jobs = keystores.flatMap((entry, i) =>
-      statuses[i] === undefined ? [{ index: i, job: { keystore: entry.keystore as IKeystore, password: entry.password } }] : [],
-    );
-    const outcomes = await decryptAll(jobs.map((j) => j.job), { workers: Math.min(jobs.length, availableParallelism()) || 1 });
-    const toAdd: KeyToLoad[] = [];
-    const seen = new Set<string>();
-    jobs.forEach(({ index }, k) => {
-      const outcome = outcomes[k]!;
-      if (!outcome.ok) {
-        statuses[index] = { status: "error", message: outcome.reason };
-        return;
-      }
-      if (this.keys.has(outcome.pubkey) || seen.has(outcome.pubkey)) {
-        outcome.secretKey.fill(0);
-        statuses[index] = { status: "duplicate", pubkey: outcome.pubkey };
-        return;
-      }
-      if (tombstoned.has(outcome.pubkey) && !withHistory.has(outcome.pubkey)) {
-        outcome.secretKey.fill(0);
-        statuses[index] = {
-          status: "error",
-          message: `${outcome.pubkey} was deleted from this signer earlier: import it again together with its slashing_protection history`,
-        };
-        return;
-      }
-      seen.add(outcome.pubkey);
-      toAdd.push({ pubkey: outcome.pubkey, secretKey: outcome.secretKey });
-      statuses[index] = { status: "imported", pubkey: outcome.pubkey };
-    });
-    try {
-      await sealed.add(toAdd);
-      // Imported anew with its history: the deletion no longer stands.
-      await this.store.clearTombstones(toAdd.map((key) => key.pubkey).filter((pubkey) => tombstoned.has(pubkey)));
-    } catch (err) {
-      for (const key of toAdd) key.secretKey.fill(0);
-      const message = `not stored: ${(err as Error).message}`;
-      return statuses.map((status) => (status?.status === "imported" ? { status: "error", message } : status!));
-    }
-    this.addKeys(toAdd, { readonly: false });
-    return statuses.map((status) => status!);
+  importKeystores(keystores: readonly KeystoreImport[], slashingProtection?: unknown): Promise<KeyImportStatus[]> {
+    return this.keyManagement.importKeystores(keystores, slashingProtection);
   }
 
-  async generateKeys(request: KeyGenerationRequest): Promise<GeneratedKey[]> {
-    const sealed = this.sealedStore;
-    if (sealed === undefined) {
-      throw new KeyImportUnavailableError("this signer has no sealed key store: start it with a sealing secret to generate keys");
-    }
-    if (!Number.isInteger(request.count) || request.count < 1 || request.count > 1000) {
-      throw new KeyGenerationError("count: expected an integer from 1 to 1000");
-    }
-    let withdrawalCredentials: Uint8Array;
-    try {
-      withdrawalCredentials = executionWithdrawalCredentials(parseExecutionAddress(request.withdrawalAddress), request.compounding === true);
-    } catch (err) {
-      throw new KeyGenerationError(`withdrawal_address: ${(err as Error).message}`);
-    }
-    const generated: Array<GeneratedKey & { secretKey: Uint8Array }> = [];
-    try {
-      for (let i = 0; i < request.count; i++) {
-        const ikm = randomBytes(32);
-        const secret = SecretKey.fromKeygen(ikm);
-        ikm.fill(0);
-        const depositData = createDeposit(secret, {
-          withdrawalCredentials,
-          amount: request.amountGwei ?? DEFAULT_DEPOSIT_GWEI,
-          network: this.network,
-        });
-        generated.push({ pubkey: secret.toPublicKey().toHex(true).toLowerCase(), depositData, secretKey: secret.toBytes() });
-      }
-    } catch (err) {
-      for (const key of generated) key.secretKey.fill(0);
-      if (err instanceof DepositError) throw new KeyGenerationError(err.message);
-      throw err;
-    }
-    const provenance = await this.recordProvenance(generated);
-    // Persisted before they can sign: a key that signs must survive a restart.
-    await sealed.add(generated);
-    this.addKeys(generated, { readonly: false });
-    return generated.map(({ pubkey, depositData }, i) => ({ pubkey, depositData, ...(provenance[i] !== undefined ? { provenance: provenance[i] } : {}) }));
+  generateKeys(request: KeyGenerationRequest): Promise<GeneratedKey[]> {
+    return this.keyManagement.generateKeys(request);
   }
 
-  /** Provenance first: no key generated with attestation on is ever sealed without its not-exportable mark. */
-  private async recordProvenance(generated: Array<GeneratedKey & { secretKey: Uint8Array }>): Promise<Array<GeneratedKey["provenance"]>> {
-    if (this.provenance === undefined) return [];
-    try {
-      return await this.provenance.recordKeyProvenance(generated.map(({ pubkey, depositData }) => ({ pubkey, depositData })));
-    } catch (err) {
-      for (const key of generated) key.secretKey.fill(0);
-      throw err;
-    }
+  deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion> {
+    return this.keyManagement.deleteKeys(pubkeys);
   }
 
-  async deleteKeys(pubkeys: readonly string[]): Promise<KeyDeletion> {
-    const requested = pubkeys.map((pubkey) => pubkey.toLowerCase());
-    const withHistory = new Set(await this.store.listValidators());
-    const statuses: KeyDeletion["statuses"] = [];
-    const deletable: string[] = [];
-    for (const pubkey of requested) {
-      const loaded = this.keys.get(pubkey);
-      if (!isHex(pubkey, 48)) statuses.push({ status: "error", message: `${pubkey} is not a 48-byte hex public key` });
-      else if (loaded?.readonly) statuses.push({ status: "error", message: "read-only key (loaded from a keystore directory): remove its file and reload" });
-      else if (loaded !== undefined) {
-        deletable.push(pubkey);
-        statuses.push({ status: "deleted" });
-      } else statuses.push({ status: withHistory.has(pubkey) ? "not_active" : "not_found" });
-    }
-    await this.removeKeys(deletable);
-    try {
-      // Tombstoned before the sealed store forgets them, so no older copy of it can bring them back.
-      await this.store.tombstone(deletable);
-      await this.sealedStore?.remove(deletable);
-    } catch (err) {
-      // The keys no longer sign here, but they would come back at restart: say so.
-      const message = `stopped signing but could not record the deletion or remove the key from the sealed store: ${(err as Error).message}`;
-      statuses.forEach((status, i) => {
-        if (status.status === "deleted" && deletable.includes(requested[i]!)) statuses[i] = { status: "error", message };
-      });
-    }
-    // The history of every requested key that has one, deleted or not, so the operator can move it.
-    const exported = [...new Set(requested.filter((pubkey, i) => statuses[i]!.status === "deleted" || withHistory.has(pubkey)))];
-    const slashingProtection = await this.exportProtection(exported);
-    return { statuses, slashingProtection };
+  importProtection(interchange: unknown): Promise<ProtectionImportResult> {
+    return this.keyManagement.importProtection(interchange);
+  }
+
+  exportProtection(pubkeys?: readonly string[]): Promise<string> {
+    return this.keyManagement.exportProtection(pubkeys);
   }
 
   async sign(pubkey: string, body: unknown): Promise<SignOutcome> {
@@ -377,10 +232,7 @@ export class SigningCore implements SigningCoreApi {
       if (decision.allowed) return { ok: true, result };
       return { ok: true, result, refusal: { ok: false, error: { code: "policy", message: decision.message, reason: decision.reason } } };
     } catch (err) {
-      if (err instanceof BadRequestError) return fail("bad-request", err.message);
-      if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
-      if (err instanceof WrongNetworkError || err instanceof UnknownForkError) return fail("wrong-network", err.message);
-      return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
+      return { ok: false, error: signErrorOf(err, "cannot compute signing root: ") };
     }
   }
 
@@ -423,26 +275,6 @@ export class SigningCore implements SigningCoreApi {
     }
   }
 
-  async importProtection(interchange: unknown): Promise<ProtectionImportResult> {
-    try {
-      const parsed = validateInterchange(interchange);
-      return await this.store.importHistory(parsed.genesisValidatorsRoot, parsed.validators);
-    } catch (err) {
-      if (err instanceof InterchangeFormatError || err instanceof GenesisMismatchError) {
-        throw new ProtectionImportError(`slashing protection data: ${err.message}`);
-      }
-      throw err;
-    }
-  }
-
-  async exportProtection(pubkeys?: readonly string[]): Promise<string> {
-    let text = "";
-    for await (const chunk of serializeInterchange(this.store.genesisValidatorsRoot, this.store.exportHistory(pubkeys))) {
-      text += chunk;
-    }
-    return text;
-  }
-
   async health(): Promise<CoreHealth> {
     const protection = await this.store.health();
     const broken = this.pool.brokenReason;
@@ -462,16 +294,5 @@ export class SigningCore implements SigningCoreApi {
 }
 
 function protectionRequest(pubkey: string, result: SigningRootResult): ProtectionRequest {
-  const signingRoot = "0x" + Buffer.from(result.signingRoot).toString("hex");
-  const facts = result.protection!;
-  return facts.kind === "block"
-    ? { kind: "block", pubkey, slot: facts.slot, signingRoot }
-    : { kind: "attestation", pubkey, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
-}
-
-/** The keys an EIP-3076 document (as given to the keymanager API) carries history for. */
-function historyPubkeys(interchange: unknown): Set<string> {
-  const data = (interchange as { data?: unknown } | null | undefined)?.data;
-  if (!Array.isArray(data)) return new Set();
-  return new Set(data.flatMap((entry) => (typeof (entry as { pubkey?: unknown })?.pubkey === "string" ? [(entry as { pubkey: string }).pubkey.toLowerCase()] : [])));
+  return protectionRequestOf(pubkey, result.signingRoot, result.protection!);
 }

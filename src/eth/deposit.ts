@@ -10,6 +10,7 @@ import { DOMAIN_DEPOSIT } from "@lodestar/params";
 import { ssz, type phase0 } from "@lodestar/types";
 import type { Network } from "../config/networks.js";
 import { computeDomain, signingRootOf, ZERO_ROOT } from "./domain.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /**
  * The `deposit_cli_version` written into deposit data files. The field names the format, not our
@@ -48,7 +49,7 @@ export interface DepositDataJson {
   deposit_cli_version: string;
 }
 
-export class DepositError extends Error {
+export class DepositError extends codedError("deposit") {
   override name = "DepositError";
 }
 

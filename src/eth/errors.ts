@@ -3,42 +3,43 @@
  * by `instanceof` (malformed and wrong-network requests are the client's fault, a preset mismatch
  * is ours).
  */
+import { BulwarkError, codedError } from "../errors/bulwark-error.js";
 
 /** The request body is malformed. `path` is the JSON path of the offending field ("" = whole body). */
-export class BadRequestError extends Error {
+export class BadRequestError extends BulwarkError<"bad-request"> {
   override name = "BadRequestError";
   constructor(
     readonly path: string,
     readonly reason: string,
   ) {
-    super(path === "" ? reason : `${path}: ${reason}`);
+    super("bad-request", path === "" ? reason : `${path}: ${reason}`);
   }
 }
 
 /** The request names another chain (fork_info.genesis_validators_root differs from ours). */
-export class WrongNetworkError extends Error {
+export class WrongNetworkError extends BulwarkError<"wrong-network"> {
   override name = "WrongNetworkError";
   constructor(
     readonly expected: string,
     readonly got: string,
   ) {
-    super(`fork_info.genesis_validators_root: wrong network, expected ${expected}, got ${got}`);
+    super("wrong-network", `fork_info.genesis_validators_root: wrong network, expected ${expected}, got ${got}`);
   }
 }
 
 /** fork_info names a fork version the configured network does not have. */
-export class UnknownForkError extends Error {
+export class UnknownForkError extends codedError("wrong-network") {
   override name = "UnknownForkError";
 }
 
 /** The client sent a signing root that is not the one we computed from the typed request. */
-export class SigningRootMismatchError extends Error {
+export class SigningRootMismatchError extends BulwarkError<"root-mismatch"> {
   override name = "SigningRootMismatchError";
   constructor(
     readonly computed: string,
     readonly supplied: string,
   ) {
-    super(`signingRoot (signing_root): supplied ${supplied} does not match computed ${computed}`);
+    super("root-mismatch", `signingRoot (signing_root): supplied ${supplied} does not match computed ${computed}`);
   }
 }
 
@@ -46,6 +47,6 @@ export class SigningRootMismatchError extends Error {
  * The network's preset differs from the preset the SSZ types of this process were built with, so
  * hashing would silently give wrong roots. Lodestar fixes the preset at import time.
  */
-export class PresetMismatchError extends Error {
+export class PresetMismatchError extends codedError("preset-mismatch") {
   override name = "PresetMismatchError";
 }

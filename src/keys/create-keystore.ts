@@ -11,6 +11,7 @@ import { create, decrypt, defaultScryptModule, type IKdfModule, type IKeystore }
 import { SecretKey } from "@chainsafe/blst";
 import { runJobs } from "../util/job-pool.js";
 import { parsePath } from "./derive.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const KEYSTORE_FILE_MODE = 0o600;
 const SECRET_KEY_LENGTH = 32;
@@ -29,7 +30,7 @@ export interface CreateKeystoreOptions {
   verify?: boolean;
 }
 
-export class KeystoreCreateError extends Error {
+export class KeystoreCreateError extends codedError("keystore-create") {
   override name = "KeystoreCreateError";
 }
 

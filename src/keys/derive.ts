@@ -3,6 +3,7 @@
  * `m/12381/3600/i/0/0` is validator i's signing key, `m/12381/3600/i/0` its withdrawal key.
  */
 import { SecretKey } from "@chainsafe/blst";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const EIP2334_PURPOSE = 12381;
 export const EIP2334_COIN_TYPE = 3600;
@@ -11,7 +12,7 @@ export const MAX_CHILD_INDEX = 0xffff_ffff;
 /** EIP-2333 requires at least 32 bytes of seed. */
 export const MIN_SEED_BYTES = 32;
 
-export class DerivationPathError extends Error {
+export class DerivationPathError extends codedError("derivation-path") {
   override name = "DerivationPathError";
 }
 

@@ -8,6 +8,7 @@
  */
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** Words of a newly generated mnemonic: 256 bits of entropy plus an 8-bit checksum. */
 export const NEW_MNEMONIC_WORDS = 24;
@@ -16,7 +17,7 @@ const NEW_MNEMONIC_STRENGTH_BITS = 256;
 /** Every length BIP-39 defines; existing mnemonics of any of them are accepted (12 = 128 bits). */
 export const MNEMONIC_WORD_COUNTS: readonly number[] = [12, 15, 18, 21, 24];
 
-export class MnemonicError extends Error {
+export class MnemonicError extends codedError("mnemonic") {
   override name = "MnemonicError";
 }
 

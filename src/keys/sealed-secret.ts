@@ -16,6 +16,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as sc
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { writeFileDurably } from "../util/durable-file.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
+import type { SealedFileErrorCode, SealedFileProblem } from "../errors/codes.js";
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -40,14 +42,15 @@ interface SealedSecretDocument {
   ciphertext: string;
 }
 
-export class SealedSecretError extends Error {
+/** `problem` is what is wrong with the file; the catalogue code is `sealed-file-<problem>`. */
+export class SealedSecretError extends BulwarkError<SealedFileErrorCode> {
   override name = "SealedSecretError";
 
   constructor(
-    readonly code: "missing" | "exists" | "wrong-secret" | "corrupted" | "unsupported",
+    readonly problem: SealedFileProblem,
     message: string,
   ) {
-    super(message);
+    super(`sealed-file-${problem}`, message);
   }
 }
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { FileLockTimeoutError, withFileLock } from "../util/file-lock.js";
 import { writeFileAtomically } from "../util/atomic-file.js";
 import { promisify } from "node:util";
+import { codedError } from "../errors/bulwark-error.js";
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -38,7 +39,7 @@ interface Header {
   count: number;
 }
 
-export class SealedStoreError extends Error {
+export class SealedStoreError extends codedError("sealed-store") {
   override name = "SealedStoreError";
 }
 

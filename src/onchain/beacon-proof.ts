@@ -10,6 +10,7 @@
 import { Tree } from "@chainsafe/persistent-merkle-tree";
 import { ssz } from "@lodestar/types";
 import { toHex, type Hex } from "viem";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** The state layout the verifier assumes (Electra and Fulu: depth-6 container, fields 11 and 12). */
 const STATE_DEPTH = 6n;
@@ -18,7 +19,7 @@ const BALANCES_FIELD = 12n;
 const VALIDATORS_DEPTH = 40n;
 const BALANCES_DEPTH = 38n;
 
-export class BeaconProofError extends Error {
+export class BeaconProofError extends codedError("beacon-proof") {
   override name = "BeaconProofError";
 }
 

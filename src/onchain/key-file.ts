@@ -1,8 +1,9 @@
 /** The sender's execution-layer private key, from a file only its owner can read (0600). */
 import { readFileSync, statSync } from "node:fs";
 import type { Hex } from "viem";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class KeyFileError extends Error {
+export class KeyFileError extends codedError("key-file") {
   override name = "KeyFileError";
 }
 

@@ -1,8 +1,9 @@
 /** A ValidatorStateProof as JSON (numbers as decimal strings), for `pool vault settle --proof`. */
 import { isHex, type Hex } from "viem";
 import type { ValidatorStateProof } from "./beacon-proof.js";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class ProofFileError extends Error {
+export class ProofFileError extends codedError("proof-file") {
   override name = "ProofFileError";
 }
 

@@ -16,6 +16,7 @@ import {
 import { contractArtifact } from "./artifacts.js";
 import type { ValidatorStateProof } from "./beacon-proof.js";
 import type { VaultConfig, VaultDepositData } from "./vault-config.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
 
@@ -24,7 +25,7 @@ export const FACTORY = "LowBondPoolVaultFactory";
 export const PHASES = ["uninitialized", "funding", "staked", "settled", "refunded"] as const;
 export type VaultPhase = (typeof PHASES)[number];
 
-export class VaultCallError extends Error {
+export class VaultCallError extends BulwarkError<"vault-call"> {
   override name = "VaultCallError";
   constructor(
     message: string,
@@ -32,7 +33,7 @@ export class VaultCallError extends Error {
     readonly reason?: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super("vault-call", message, options);
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import type { DepositDataJson } from "../eth/deposit.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export interface VaultConfig {
   aggregator: Address;
@@ -39,7 +40,7 @@ export interface VaultDepositData {
   depositDataRoot: Hex;
 }
 
-export class VaultConfigError extends Error {
+export class VaultConfigError extends codedError("vault-config") {
   override name = "VaultConfigError";
 }
 

@@ -15,6 +15,7 @@
  * ```
  */
 import type { DepositDataJson } from "../eth/deposit.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const POOL_FORMAT = "bulwark-pool";
 export const POOL_VERSION = 1;
@@ -41,7 +42,7 @@ export interface PoolDefinition {
   createdAt: string;
 }
 
-export class PoolDefinitionError extends Error {
+export class PoolDefinitionError extends codedError("pool-definition") {
   override name = "PoolDefinitionError";
 }
 

@@ -7,6 +7,7 @@
  * unpadded base64url (43 characters), e.g. in a pool definition file or on a command line.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const IDENTITY_PREFIX = "x25519:";
 export const IDENTITY_KEY_LENGTH = 32;
@@ -18,7 +19,7 @@ const SPKI_X25519_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 /** 2^255 - 19, the field prime; a canonical u-coordinate is below it. */
 const FIELD_PRIME = (1n << 255n) - 19n;
 
-export class IdentityError extends Error {
+export class IdentityError extends codedError("identity") {
   override readonly name = "IdentityError";
 }
 

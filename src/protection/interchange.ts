@@ -7,6 +7,7 @@ import { findJsonSyntaxError } from "../util/json-syntax.js";
 import { isHex } from "../util/hex.js";
 import type { AttestationRecord, BlockRecord, Root } from "./types.js";
 import { ZERO_ROOT } from "./types.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
 
 export const INTERCHANGE_FORMAT_VERSION = "5";
 
@@ -16,13 +17,13 @@ export interface Interchange {
 }
 
 /** The file is not a valid interchange document; `location` says where ("line 3 column 7" or a JSON path). */
-export class InterchangeFormatError extends Error {
+export class InterchangeFormatError extends BulwarkError<"interchange-format"> {
   override name = "InterchangeFormatError";
   constructor(
     readonly location: string,
     readonly problem: string,
   ) {
-    super(`${location}: ${problem}`);
+    super("interchange-format", `${location}: ${problem}`);
   }
 }
 

@@ -14,6 +14,7 @@
  *   builder registrations only to allowed fee recipients; request types the operator refuses.
  */
 import type { ProtectionFacts, SigningRequest } from "../eth/types.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 /** The network's clock: genesis time and slot length (Unix milliseconds). */
 export interface ChainClock {
@@ -169,7 +170,7 @@ export function parseRefusedTypes(text: string, known: readonly string[]): Set<s
 }
 
 /** A policy setting is invalid. */
-export class PolicyError extends Error {
+export class PolicyError extends codedError("policy-config") {
   override name = "PolicyError";
 }
 

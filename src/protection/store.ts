@@ -8,6 +8,7 @@
  */
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
 import type { ValidatorHistory } from "./history.js";
+import { BulwarkError, codedError } from "../errors/bulwark-error.js";
 
 export interface ImportSummary {
   validators: number;
@@ -100,18 +101,18 @@ export interface ProtectionStore {
 }
 
 /** Storage failed: the caller must not sign. */
-export class ProtectionStoreError extends Error {
+export class ProtectionStoreError extends codedError("protection-store") {
   override name = "ProtectionStoreError";
 }
 
 /** The database or an interchange file belongs to another chain. */
-export class GenesisMismatchError extends Error {
+export class GenesisMismatchError extends BulwarkError<"genesis-mismatch"> {
   override name = "GenesisMismatchError";
   constructor(
     readonly expected: Root,
     readonly actual: Root,
     what: string,
   ) {
-    super(`${what} is for genesis validators root ${actual}, but this database is bound to ${expected}`);
+    super("genesis-mismatch", `${what} is for genesis validators root ${actual}, but this database is bound to ${expected}`);
   }
 }

@@ -5,10 +5,11 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { codedError } from "../errors/bulwark-error.js";
 
 export const API_TOKEN_FILE = "api-token.txt";
 
-export class ApiTokenError extends Error {
+export class ApiTokenError extends codedError("api-token") {
   override name = "ApiTokenError";
 }
 

@@ -3,16 +3,15 @@
  * It never touches a secret key: every decision is the signing core's.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings, OUTCOME_LABEL } from "./http-server.js";
+import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings } from "./http-server.js";
 import type { Logger } from "pino";
-import type { SignError, SigningService } from "../core/api.js";
-import type { SigningCore } from "../core/signing-core.js";
+import type { SignError, SigningCoreApi, SigningService } from "../core/api.js";
 import { requestTypeLabel } from "../eth/index.js";
 import { enforceHostAllowList, type HostAllowList } from "./host-allow-list.js";
 import { registerReloadRoute, type ReloadResult } from "./reload-route.js";
 import { registerKeymanagerRoutes } from "./keymanager.js";
 import type { SignerMetrics } from "./metrics.js";
-import { STATUS_OF } from "./status.js";
+import { logRoutedError, replyError, routeError } from "../errors/route.js";
 
 interface CommonAppOptions {
   metrics: SignerMetrics;
@@ -34,7 +33,7 @@ interface CommonAppOptions {
 export type AppOptions = CommonAppOptions &
   (
     | {
-        core: SigningCore;
+        core: SigningCoreApi;
         /** Serves the keymanager API (/eth/v1/keystores) behind this bearer token. */
         keymanager?: { token: string };
       }
@@ -70,9 +69,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const started = performance.now();
     const type = requestTypeLabel(request.body);
     const outcome = await core.sign(request.params.identifier, request.body);
-    record(options, type, outcome, request.params.identifier);
     metrics.latency.observe({ type }, (performance.now() - started) / 1000);
-    if (!outcome.ok) return sendError(reply, outcome.error.code, outcome.error.message);
+    if (!outcome.ok) return replyError(reply, outcome.error, errorRoute(options, type, request.params.identifier, outcome.error));
+    metrics.requests.inc({ type, outcome: "signed" });
     return sendSignature(request, reply, outcome.signature);
   });
 
@@ -80,22 +79,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const started = performance.now();
     const body = request.body as { identifiers?: unknown; signing_request?: unknown } | null;
     if (body === null || typeof body !== "object" || !Array.isArray(body.identifiers) || !body.identifiers.every((id) => typeof id === "string")) {
-      return sendError(reply, "bad-request", "identifiers: expected an array of public keys");
+      return replyError(reply, { code: "bad-request", message: "identifiers: expected an array of public keys" }, { shape: "signing" });
     }
     const identifiers = body.identifiers as string[];
     const type = requestTypeLabel(body.signing_request);
     const batch = await core.signBatch(identifiers, body.signing_request);
     metrics.latency.observe({ type }, (performance.now() - started) / 1000);
-    if (!batch.ok) {
-      record(options, type, batch, "(batch)");
-      return sendError(reply, batch.error.code, batch.error.message);
-    }
+    if (!batch.ok) return replyError(reply, batch.error, errorRoute(options, type, "(batch)", batch.error));
     return batch.results.map((outcome, i) => {
       const identifier = identifiers[i]!;
-      record(options, type, outcome, identifier);
-      return outcome.ok
-        ? { identifier, signature: outcome.signature }
-        : { identifier, error: { code: STATUS_OF[outcome.error.code], message: outcome.error.message } };
+      if (outcome.ok) {
+        metrics.requests.inc({ type, outcome: "signed" });
+        return { identifier, signature: outcome.signature };
+      }
+      const routed = routeError(outcome.error);
+      const { count, logger, fields } = errorRoute(options, type, identifier, outcome.error);
+      count(routed.metricLabel);
+      logRoutedError(logger, routed, fields);
+      return { identifier, error: { code: routed.status, message: routed.message } };
     });
   });
 
@@ -115,30 +116,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
 }
 
 
-function record(options: AppOptions, type: string, outcome: { ok: true } | { ok: false; error: SignError }, pubkey: string): void {
-  if (outcome.ok) {
-    options.metrics.requests.inc({ type, outcome: "signed" });
-    return;
-  }
-  const { code, message, reason } = outcome.error;
-  options.metrics.requests.inc({ type, outcome: OUTCOME_LABEL[code] });
-  if (code === "slashing") {
-    options.metrics.refusals.inc({ reason: reason ?? "unknown" });
-    options.logger.warn({ pubkey, type, reason }, message);
-  } else if (code === "policy") {
-    options.logger.warn({ pubkey, type, reason }, message);
-  } else if (code === "internal") {
-    options.logger.error({ pubkey, type }, message);
-  } else if (code === "unavailable") {
-    options.logger.warn({ pubkey, type }, message);
-  } else {
-    options.logger.debug({ pubkey, type, code }, message);
-  }
-}
-
-function sendError(reply: FastifyReply, code: keyof typeof STATUS_OF, message: string): FastifyReply {
-  const status = STATUS_OF[code];
-  return reply.code(status).send({ statusCode: status, error: code, message });
+/** How a refusal of the core is counted (by type and outcome; slashing ones also by rule) and logged. */
+function errorRoute(options: AppOptions, type: string, pubkey: string, error: SignError) {
+  return {
+    shape: "signing" as const,
+    logger: options.logger,
+    fields: { pubkey, type },
+    count: (metricLabel: string) => {
+      options.metrics.requests.inc({ type, outcome: metricLabel });
+      if (error.code === "slashing") options.metrics.refusals.inc({ reason: error.reason ?? "unknown" });
+    },
+  };
 }
 
 /** JSON when the client accepts it (or says nothing), plain hex when it asks for text only. */

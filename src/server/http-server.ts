@@ -6,7 +6,7 @@
 import { STATUS_CODES } from "node:http";
 import fastify, { type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import type { CoreHealth, SignErrorCode } from "../core/api.js";
+import type { CoreHealth } from "../core/api.js";
 
 export interface HttpsSettings {
   key: Buffer;
@@ -42,18 +42,6 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, reque
 function checkingIntervalMs(limits: HttpLimits): number {
   return Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4)));
 }
-
-/** Metric label of each refusal of the signing core. */
-export const OUTCOME_LABEL: Record<SignErrorCode, string> = {
-  "bad-request": "bad_request",
-  "root-mismatch": "bad_request",
-  "unknown-key": "unknown_key",
-  slashing: "refused_slashing",
-  policy: "refused_policy",
-  "wrong-network": "wrong_network",
-  unavailable: "unavailable",
-  internal: "error",
-};
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = options.limits ?? DEFAULT_HTTP_LIMITS;

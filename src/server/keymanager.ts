@@ -4,17 +4,30 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import { KeyGenerationError, KeyImportUnavailableError, ProtectionImportError, type SigningCore } from "../core/signing-core.js";
+import type { SigningCoreApi } from "../core/api.js";
+import { BulwarkError } from "../errors/bulwark-error.js";
+import { KEY_MANAGEMENT_ERROR_CODES } from "../errors/codes.js";
+import { replyError } from "../errors/route.js";
 import { bearerTokenMatches } from "./api-token.js";
 
 export interface KeymanagerOptions {
-  core: SigningCore;
+  core: SigningCoreApi;
   token: string;
   logger: Logger;
 }
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(400).send({ code: 400, message });
+  return replyError(reply, { code: "bad-request", message }, { shape: "status-code" });
+}
+
+/**
+ * A key-management refusal of the core, with its catalogue status in a `{code, message}` body;
+ * anything else (a database failure, ...) goes to fastify's handler: 500, details only in the log.
+ */
+function keyManagementError(reply: FastifyReply, err: unknown, logger: Logger): FastifyReply {
+  if (!(err instanceof BulwarkError) || !(KEY_MANAGEMENT_ERROR_CODES as readonly string[]).includes(err.code)) throw err;
+  const message = err.code === "protection-import" ? `${err.message}; nothing imported` : err.message;
+  return replyError(reply, { code: err.code, message }, { shape: "status-code", logger, fields: { api: "keymanager" } });
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -27,7 +40,7 @@ export function registerKeymanagerRoutes(app: FastifyInstance, options: Keymanag
   app.register(async (scope) => {
     scope.addHook("onRequest", async (request, reply) => {
       if (!bearerTokenMatches(request.headers.authorization, options.token)) {
-        return reply.code(401).send({ code: 401, message: "missing or wrong bearer token (see api-token.txt in the data directory)" });
+        return replyError(reply, { code: "unauthorized", message: "missing or wrong bearer token (see api-token.txt in the data directory)" }, { shape: "status-code" });
       }
     });
 
@@ -68,9 +81,7 @@ export function registerKeymanagerRoutes(app: FastifyInstance, options: Keymanag
           data: statuses.map((s) => (s.status === "error" ? { status: "error", message: s.message } : { status: s.status, message: "" })),
         };
       } catch (err) {
-        if (err instanceof ProtectionImportError) return badRequest(reply, `${err.message}; nothing imported`);
-        if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
-        throw err;
+        return keyManagementError(reply, err, logger);
       }
     });
 
@@ -92,9 +103,7 @@ export function registerKeymanagerRoutes(app: FastifyInstance, options: Keymanag
         logger.info({ pubkeys: keys.map((k) => k.pubkey) }, "keys generated inside the signer");
         return { data: keys.map((k) => ({ pubkey: k.pubkey, deposit_data: k.depositData, ...(k.provenance !== undefined ? { provenance: k.provenance } : {}) })) };
       } catch (err) {
-        if (err instanceof KeyGenerationError) return badRequest(reply, err.message);
-        if (err instanceof KeyImportUnavailableError) return reply.code(500).send({ code: 500, message: err.message });
-        throw err;
+        return keyManagementError(reply, err, logger);
       }
     });
 

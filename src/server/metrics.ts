@@ -1,12 +1,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CoreObserver } from "../core/signing-core.js";
+import type { CoreObserver } from "../core/api.js";
+import { ERROR_TABLE } from "../errors/catalogue.js";
+import { SIGN_ERROR_CODES } from "../errors/codes.js";
+
+/** The outcome labels of a refused signing request, from the error catalogue. */
+const SIGNING_OUTCOME_LABELS = [...new Set(SIGN_ERROR_CODES.map((code) => ERROR_TABLE[code].metricLabel))];
 
 /** Prometheus metrics of one signer process, on its own registry. */
 export class SignerMetrics implements CoreObserver {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: "bulwark_signing_requests_total",
-    help: "Signing requests by type and outcome (signed, refused_slashing, bad_request, unknown_key, wrong_network, unavailable, error)",
+    help: `Signing requests by type and outcome (signed, ${SIGNING_OUTCOME_LABELS.join(", ")})`,
     labelNames: ["type", "outcome"] as const,
     registers: [this.registry],
   });

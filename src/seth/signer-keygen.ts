@@ -8,11 +8,12 @@ import { randomBytes } from "node:crypto";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import type { DepositDataJson } from "../eth/deposit.js";
 import { parseSignedStatement, type KeyProvenanceMessage, type SignedStatement } from "../attestation/statements.js";
+import { codedError } from "../errors/bulwark-error.js";
 
 const TIMEOUT_MS = 120_000;
 const DEPOSIT_GWEI = 32_000_000_000;
 
-export class SignerKeygenError extends Error {
+export class SignerKeygenError extends codedError("seth-keygen") {
   override name = "SignerKeygenError";
 }
 

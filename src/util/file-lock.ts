@@ -3,8 +3,9 @@
  * holding the writer's pid. A lock whose process is gone (killed mid-write) is taken over.
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { codedError } from "../errors/bulwark-error.js";
 
-export class FileLockTimeoutError extends Error {
+export class FileLockTimeoutError extends codedError("file-lock-timeout") {
   override name = "FileLockTimeoutError";
 }
 

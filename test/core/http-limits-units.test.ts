@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isLoopbackHost, readHttpLimits } from "../../src/cli/server-options.js";
-import { BATCH_SLACK, checkBatchIdentifiers } from "../../src/core/batch-identifiers.js";
+import { BATCH_SLACK, checkBatchIdentifiers } from "../../src/eth/batch-identifiers.js";
 import { atMostEvery } from "../../src/pool/signing/probe-cache.js";
 import { coalescing } from "../../src/server/reload-route.js";
 

@@ -16,6 +16,7 @@ import type { PoolCeremonyMessage } from "../../attestation/statements.js";
 import { verifyEvidenceFile, type FileVerification, type VerifyFileOptions } from "../../attestation/verify-file.js";
 import type { PoolDefinition } from "../definition.js";
 import { writeFileDurably } from "../../util/durable-file.js";
+import { codedError } from "../../errors/bulwark-error.js";
 
 export const CEREMONY_EVIDENCE_FILE = "ceremony-evidence.json";
 
@@ -59,7 +60,7 @@ export async function attestWholeKeyDestroyed(attestor: Attestor, pool: PoolDefi
   return path;
 }
 
-export class CeremonyAttestationError extends Error {
+export class CeremonyAttestationError extends codedError("ceremony-attestation") {
   override name = "CeremonyAttestationError";
 }
 

@@ -25,6 +25,8 @@ import {
 } from "node:crypto";
 import { PublicKey } from "@chainsafe/blst";
 import { formatIdentity, identityPublicKeyBytes, IdentityError, parseIdentity } from "../identity.js";
+import { BulwarkError } from "../../errors/bulwark-error.js";
+import type { ShareEnvelopeErrorCode } from "../../errors/codes.js";
 
 export const SHARE_ENVELOPE_VERSION = 1;
 
@@ -74,23 +76,17 @@ export interface ExpectedShare {
   shareId: number;
 }
 
-export type ShareEnvelopeErrorCode =
-  | "unsupported-version"
-  | "malformed-envelope"
-  | "pool-mismatch"
-  | "participant-mismatch"
-  | "recipient-mismatch"
-  | "integrity-failure";
+export type { ShareEnvelopeErrorCode } from "../../errors/codes.js";
 
 /** Base class: `code` tells the refusals apart. Messages never contain secret material. */
-export class ShareEnvelopeError extends Error {
+export class ShareEnvelopeError extends BulwarkError<ShareEnvelopeErrorCode> {
   override name = "ShareEnvelopeError";
 
   constructor(
-    readonly code: ShareEnvelopeErrorCode,
+    code: ShareEnvelopeErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -11,7 +11,7 @@
  *  3. otherwise fan the identical body out to every participant in parallel with a deadline,
  *     recover from the first M well-formed partials and verify the result once against the
  *     composite key; only if that fails verify the partials one by one, naming the faulty
- *     participants, and wait for others (src/pool/fanout.ts, src/pool/signing/quorum.ts); no verified
+ *     participants, and wait for others (src/pool/signing/fanout.ts, quorum.ts); no verified
  *     signature: 503 naming each participant that failed and why (412 instead when so many
  *     participants refused on slashing grounds that no quorum could ever form);
  *  4. meanwhile, from the moment the fan-out starts, check and durably record the aggregator's own
@@ -27,25 +27,18 @@ import type { Logger } from "pino";
 import { componentPublicKey, initThreshold } from "../../bls/threshold.js";
 import type { Network } from "../../config/networks.js";
 import type { BatchOutcome, CoreHealth, SignError, SigningService, SignOutcome } from "../../core/api.js";
-import { BATCH_TYPES } from "../../core/signing-core.js";
-import { checkBatchIdentifiers } from "../../core/batch-identifiers.js";
-import {
-  BadRequestError,
-  computeSigningRoot,
-  parseSigningRequest,
-  SigningRootMismatchError,
-  type SigningRootResult,
-  UnknownForkError,
-  WrongNetworkError,
-} from "../../eth/index.js";
+import { checkBatchIdentifiers } from "../../eth/batch-identifiers.js";
+import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type SigningRootResult } from "../../eth/index.js";
+import { signErrorOf } from "../../errors/route.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../../protection/policy.js";
 import { describeRefusal } from "../../protection/rules.js";
 import type { ProtectionStore } from "../../protection/store.js";
-import type { ProtectionRequest } from "../../protection/types.js";
+import { protectionRequestOf } from "../../protection/request-of.js";
 import type { PoolDefinition } from "../definition.js";
 import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
 import { LatePartialVerifier } from "./late-verify.js";
 import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
+import { codedError } from "../../errors/bulwark-error.js";
 
 export const DEFAULT_DEADLINE_MS = 2000;
 export const DEFAULT_CACHE_SIZE = 4096;
@@ -84,7 +77,7 @@ export interface AggregatorOptions {
 }
 
 /** The aggregator cannot start with this pool, network or configuration. */
-export class PoolAggregatorError extends Error {
+export class PoolAggregatorError extends codedError("pool-aggregator-config") {
   override name = "PoolAggregatorError";
 }
 
@@ -330,11 +323,7 @@ export class PoolAggregator implements SigningService {
         compositeKey: this.compositeKey,
         deadlineMs: this.deadlineMs,
       },
-      {
-        ...(this.observer ? { observer: this.observer } : {}),
-        ...(this.fetch ? { fetch: this.fetch } : {}),
-        verifyLate: (root, candidate) => this.lateVerifier.verify(root, candidate),
-      },
+      { ...(this.observer ? { observer: this.observer } : {}), ...(this.fetch ? { fetch: this.fetch } : {}), verifyLate: (root, candidate) => this.lateVerifier.verify(root, candidate) },
     );
     const job: Job = { fanout };
     this.jobs.set(root, job);
@@ -379,10 +368,7 @@ export class PoolAggregator implements SigningService {
       if (!decision.allowed) return fail("policy", decision.message, decision.reason);
       return { ok: true, result };
     } catch (err) {
-      if (err instanceof BadRequestError) return fail("bad-request", err.message);
-      if (err instanceof SigningRootMismatchError) return fail("root-mismatch", err.message);
-      if (err instanceof WrongNetworkError || err instanceof UnknownForkError) return fail("wrong-network", err.message);
-      return fail("internal", `cannot compute signing root: ${(err as Error).message}`);
+      return { ok: false, error: signErrorOf(err, "cannot compute signing root: ") };
     }
   }
 
@@ -390,11 +376,7 @@ export class PoolAggregator implements SigningService {
   private async checkProtection(result: SigningRootResult): Promise<Failure | undefined> {
     const facts = result.protection;
     if (facts === null) return undefined;
-    const signingRoot = "0x" + Buffer.from(result.signingRoot).toString("hex");
-    const request: ProtectionRequest =
-      facts.kind === "block"
-        ? { kind: "block", pubkey: this.composite, slot: facts.slot, signingRoot }
-        : { kind: "attestation", pubkey: this.composite, sourceEpoch: facts.sourceEpoch, targetEpoch: facts.targetEpoch, signingRoot };
+    const request = protectionRequestOf(this.composite, result.signingRoot, facts);
     try {
       const [decision] = await this.store.checkAndRecord([request]);
       if (decision === undefined) return fail("internal", "slashing protection gave no decision; not signed");

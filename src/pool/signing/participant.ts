@@ -24,28 +24,20 @@
  * so one pool's aggregator can neither learn of nor obtain partials for another pool.
  */
 import { SecretKey } from "@chainsafe/blst";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings, OUTCOME_LABEL } from "../../server/http-server.js";
+import type { FastifyInstance } from "fastify";
+import { createHttpServer, healthDocument, type HttpLimits, type HttpsSettings } from "../../server/http-server.js";
 import type { Logger } from "pino";
 import type { Network } from "../../config/networks.js";
-import type { SignErrorCode, SigningService } from "../../core/api.js";
-import type { KeyToLoad } from "../../core/signing-core.js";
-import {
-  BadRequestError,
-  computeSigningRoot,
-  parseSigningRequest,
-  SIGNING_REQUEST_TYPES,
-  SigningRootMismatchError,
-  UnknownForkError,
-  WrongNetworkError,
-} from "../../eth/index.js";
+import type { KeyToLoad, SignError, SigningService } from "../../core/api.js";
+import { computeSigningRoot, parseSigningRequest, SIGNING_REQUEST_TYPES } from "../../eth/index.js";
+import { replyError, signErrorOf } from "../../errors/route.js";
 import { bearerTokenMatches } from "../../server/api-token.js";
 import { DEFAULT_HOST_ALLOW_LIST, enforceHostAllowList, type HostAllowList } from "../../server/host-allow-list.js";
 import type { SignerMetrics } from "../../server/metrics.js";
-import { STATUS_OF } from "../../server/status.js";
 import type { PoolDefinition } from "../definition.js";
+import { codedError } from "../../errors/bulwark-error.js";
 
-/** One share as the operator's join code hands it over (src/pool/join.ts loadOperatorShares). */
+/** One share as the operator's join code hands it over (src/pool/ceremony/join.ts loadOperatorShares). */
 export interface OperatorShare {
   pool: PoolDefinition;
   participantId: number;
@@ -63,7 +55,7 @@ export interface ParticipantAccount {
   participants: Array<{ id: number; endpoint: string }>;
 }
 
-export class ParticipantError extends Error {
+export class ParticipantError extends codedError("participant-config") {
   override name = "ParticipantError";
 }
 
@@ -186,7 +178,7 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
 
     scope.get<{ Params: { identifier: string } }>("/api/v1/eth2/distributed/accounts/:identifier", async (request, reply) => {
       const account = ownAccount(request, request.params.identifier);
-      if (account === undefined) return sendError(reply, "unknown-key", `no distributed account for ${request.params.identifier}`);
+      if (account === undefined) return replyError(reply, { code: "unknown-key", message: `no distributed account for ${request.params.identifier}` }, { shape: "signing" });
       return accountJson(account);
     });
 
@@ -197,45 +189,32 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
         metrics.requests.inc({ type, outcome });
         metrics.latency.observe({ type }, (performance.now() - started) / 1000);
       };
+      const refuse = (error: SignError, composite?: string) =>
+        replyError(reply, error, {
+          shape: "signing",
+          logger,
+          fields: { ...(composite !== undefined ? { composite } : {}), type },
+          count: (label) => {
+            done(label);
+            if (error.code === "slashing") metrics.refusals.inc({ reason: error.reason ?? "unknown" });
+          },
+        });
       const account = ownAccount(request, request.params.identifier);
       if (account === undefined) {
         if (accounts.has(request.params.identifier.toLowerCase())) {
           logger.warn({ composite: request.params.identifier, remote: request.ip }, "another pool's coordinator asked to sign for this pool: refused");
         }
-        done(OUTCOME_LABEL["unknown-key"]);
-        return sendError(reply, "unknown-key", `no distributed account for ${request.params.identifier}`);
+        return refuse({ code: "unknown-key", message: `no distributed account for ${request.params.identifier}` });
       }
       // The root is computed here for the answer; the core computes it again itself before it signs.
       let signingRoot: string;
       try {
         signingRoot = "0x" + Buffer.from(computeSigningRoot(options.network, parseSigningRequest(request.body)).signingRoot).toString("hex");
       } catch (err) {
-        const code: SignErrorCode =
-          err instanceof BadRequestError
-            ? "bad-request"
-            : err instanceof SigningRootMismatchError
-              ? "root-mismatch"
-              : err instanceof WrongNetworkError || err instanceof UnknownForkError
-                ? "wrong-network"
-                : "internal";
-        done(OUTCOME_LABEL[code]);
-        if (code === "internal") logger.error({ composite: account.composite, type }, (err as Error).message);
-        return sendError(reply, code, (err as Error).message);
+        return refuse(signErrorOf(err), account.composite);
       }
       const outcome = await core.sign(account.composite, request.body);
-      if (!outcome.ok) {
-        const { code, message, reason } = outcome.error;
-        done(OUTCOME_LABEL[code]);
-        if (code === "slashing") {
-          metrics.refusals.inc({ reason: reason ?? "unknown" });
-          logger.warn({ composite: account.composite, type, reason }, message);
-        } else if (code === "policy") {
-          logger.warn({ composite: account.composite, type, reason }, message);
-        } else if (code === "internal") {
-          logger.error({ composite: account.composite, type }, message);
-        }
-        return sendError(reply, code, message);
-      }
+      if (!outcome.ok) return refuse(outcome.error, account.composite);
       done("signed");
       return { participant_id: String(account.participantId), signing_root: signingRoot, signature: outcome.signature };
     });
@@ -268,7 +247,3 @@ function requestType(body: unknown): string {
   return typeof type === "string" && KNOWN_TYPES.has(type.toUpperCase()) ? type.toUpperCase() : "UNKNOWN";
 }
 
-function sendError(reply: FastifyReply, code: SignErrorCode, message: string): FastifyReply {
-  const status = STATUS_OF[code];
-  return reply.code(status).send({ statusCode: status, error: code, message });
-}

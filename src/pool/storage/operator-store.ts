@@ -46,7 +46,7 @@ function asBuffer(secret: Uint8Array): Buffer {
 
 function sealedError(err: unknown): never {
   if (err instanceof SealedSecretError) {
-    throw new PoolError(err.code === "missing" ? "no-identity" : err.code === "exists" ? "identity-exists" : "sealed-store", err.message, { cause: err });
+    throw new PoolError(err.problem === "missing" ? "no-identity" : err.problem === "exists" ? "identity-exists" : "sealed-store", err.message, { cause: err });
   }
   if (err instanceof SealedStoreError) throw new PoolError("sealed-store", err.message, { cause: err });
   throw err;
@@ -63,7 +63,7 @@ export async function createOperatorIdentity(dataDir: string, sealingSecret: Uin
   try {
     await writeSealedSecret(path, IDENTITY_FORMAT, { identity: identity.id }, raw, sealingSecret, options);
   } catch (err) {
-    if (err instanceof SealedSecretError && err.code === "exists") {
+    if (err instanceof SealedSecretError && err.problem === "exists") {
       throw new PoolError(
         "identity-exists",
         `an operator identity already exists in ${path} (${operatorIdentityId(dataDir)}); it is kept, since shares encrypted to it would be lost`,
@@ -83,7 +83,7 @@ export function operatorIdentityId(dataDir: string): string {
     if (id === undefined) throw new PoolError("no-identity", `${identityPath(dataDir)} has no public identity`);
     return id;
   } catch (err) {
-    if (err instanceof SealedSecretError && err.code === "missing") {
+    if (err instanceof SealedSecretError && err.problem === "missing") {
       throw new PoolError("no-identity", `no operator identity in ${dataDir}: run \`bulwark pool operator-init\` first`);
     }
     return sealedError(err);
@@ -97,7 +97,7 @@ export async function openOperatorIdentity(dataDir: string, sealingSecret: Uint8
   try {
     opened = await readSealedSecret(path, IDENTITY_FORMAT, sealingSecret);
   } catch (err) {
-    if (err instanceof SealedSecretError && err.code === "missing") {
+    if (err instanceof SealedSecretError && err.problem === "missing") {
       throw new PoolError("no-identity", `no operator identity in ${dataDir}: run \`bulwark pool operator-init\` first`);
     }
     return sealedError(err);
