@@ -69,8 +69,9 @@ export class SignPool {
   /** Hands keys to every worker. Callers keep no other copy of the secrets they pass. */
   addKeys(keys: ReadonlyArray<{ pubkey: string; secretKey: Uint8Array }>): void {
     const entries: Array<[number, Uint8Array]> = keys.map((k) => {
-      const slot = this.nextSlot++;
-      this.slots.set(k.pubkey, slot);
+      // A key loaded again keeps its slot, so the workers replace its secret instead of keeping both.
+      let slot = this.slots.get(k.pubkey);
+      if (slot === undefined) this.slots.set(k.pubkey, (slot = this.nextSlot++));
       // Own copies: a view into a shared buffer would send (and leave) its neighbours' bytes too.
       return [slot, Uint8Array.from(k.secretKey)];
     });

@@ -82,6 +82,19 @@ describe("SignPool", () => {
     assert.equal(hex(await pool.sign(removed!.pubkey, root)), hex(removed!.secret.sign(root).toBytes()));
   });
 
+  test("a key loaded again signs with the secret given last, and one removal removes it", async () => {
+    const pool = open(2);
+    const [first, second] = makeKeys(2);
+    // The same pubkey handed over twice, the second time with another secret (the core never does
+    // this): the last one signs, and a single removal leaves none.
+    pool.addKeys([first!]);
+    pool.addKeys([{ pubkey: first!.pubkey, secretKey: second!.secretKey }]);
+    const root = new Uint8Array(32).fill(9);
+    assert.equal(hex(await pool.sign(first!.pubkey, root)), hex(second!.secret.sign(root).toBytes()));
+    pool.removeKeys([first!.pubkey]);
+    await assert.rejects(pool.sign(first!.pubkey, root), /no secret key loaded/);
+  });
+
   test("a root that is not 32 bytes is refused before it reaches a worker", async () => {
     const pool = open(1);
     const [key] = makeKeys(1);

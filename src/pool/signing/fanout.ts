@@ -93,9 +93,10 @@ export interface FanoutOptions {
   fetch?: FetchLike;
   /**
    * How a partial that arrives after the quorum is checked (for the metrics only). By default here,
-   * on the spot; the aggregator passes a worker thread's (src/pool/signing/late-verify.ts).
+   * on the spot; the aggregator passes a worker thread's (src/pool/signing/late-verify.ts), which
+   * answers undefined when it is too far behind to check: such a partial is left out of the metrics.
    */
-  verifyLate?: (signingRoot: Uint8Array, candidate: CandidatePartial) => Promise<boolean>;
+  verifyLate?: (signingRoot: Uint8Array, candidate: CandidatePartial) => Promise<boolean | undefined>;
 }
 
 /** Largest response body read from a participant; a partial-signature answer is a few hundred bytes. */
@@ -209,6 +210,7 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
         }
         // Late: nobody waits for it any more, so it is verified on its own, for the metrics.
         return verifyLate(request.signingRoot, checked.candidate).then((valid) => {
+          if (valid === undefined) return;
           observer?.participantDone(target.id, seconds, valid);
           if (!valid) fail({ id: target.id, reason: "invalid-partial", message: DOES_NOT_VERIFY, status: 200 });
         });

@@ -20,14 +20,25 @@ export interface LateVerdict {
   valid: boolean;
 }
 
+/**
+ * Checks waiting at most. Late partials arrive at the fan-out rate (N - M per request); a pool
+ * partner answering late on purpose must not grow this queue without bound, so beyond it a late
+ * partial is left unchecked (undefined), which the metrics skip rather than guess.
+ */
+export const MAX_PENDING_LATE_CHECKS = 1024;
+
 export class LatePartialVerifier {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, (valid: boolean) => void>();
   private nextId = 1;
   private closed = false;
 
-  verify(signingRoot: Uint8Array, candidate: CandidatePartial): Promise<boolean> {
+  constructor(private readonly maxPending = MAX_PENDING_LATE_CHECKS) {}
+
+  /** Whether the partial verifies; undefined when the thread is too far behind to check it. */
+  verify(signingRoot: Uint8Array, candidate: CandidatePartial): Promise<boolean | undefined> {
     if (this.closed) return Promise.resolve(false);
+    if (this.pending.size >= this.maxPending) return Promise.resolve(undefined);
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     const check: LateCheck = { id, signingRoot: Uint8Array.from(signingRoot), componentKey: candidate.componentKey.toBytes(), signature: candidate.signature.toBytes() };

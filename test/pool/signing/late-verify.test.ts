@@ -1,7 +1,7 @@
 /**
  * The aggregator's late-partial thread (src/pool/late-verify.ts): a real partial verifies, one by
- * another key or over another root does not, many at once each get their own verdict, and a closed
- * verifier answers "not valid" rather than hanging.
+ * another key or over another root does not, many at once each get their own verdict, the queue is
+ * bounded, and a closed verifier answers "not valid" rather than hanging.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -32,6 +32,18 @@ describe("LatePartialVerifier", () => {
     const forged = Array.from({ length: 6 }, (_, i) => verifier.verify(root, partial(i, other, share, root)));
     assert.deepEqual(await Promise.all(honest), Array(6).fill(true));
     assert.deepEqual(await Promise.all(forged), Array(6).fill(false));
+  });
+
+  test("beyond the queue's bound a late partial is left unchecked (undefined), the queued ones still get verdicts", async () => {
+    const bounded = new LatePartialVerifier(2);
+    try {
+      const checks = [partial(1, share, share, root), partial(2, other, share, root), partial(3, share, share, root)].map((p) => bounded.verify(root, p));
+      assert.deepEqual(await Promise.all(checks), [true, false, undefined]);
+      // Once the queue has drained, checks are made again.
+      assert.equal(await bounded.verify(root, partial(4, share, share, root)), true);
+    } finally {
+      await bounded.close();
+    }
   });
 
   test("after close, a check answers not valid at once", async () => {
