@@ -4,7 +4,6 @@ import { TOP_LEVEL_COMMANDS } from "./commands.js";
 import { CliError } from "./errors.js";
 import { registerCommandGroups } from "./lazy-commands.js";
 
-
 // `bulwark keys list | head -1` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(0);

@@ -370,7 +370,6 @@ async function openStoreAndLock(
   }
 }
 
-
 function readToken(path: string, flag: string): string {
   let text: string;
   try {
@@ -383,5 +382,4 @@ function readToken(path: string, flag: string): string {
   if (/\s/.test(token)) throw new CliError(`${flag}${path}: the token must be one line without spaces`);
   return token;
 }
-
 

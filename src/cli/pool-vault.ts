@@ -50,7 +50,6 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
   };
 }
 
-
 function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
@@ -90,7 +89,6 @@ const EMPTY_PROOF: ValidatorStateProof = {
   balanceChunk: ZERO32,
   balanceBranch: [],
 };
-
 
 /** The vault's status, once its deposit signature verifies for the network (and names the pool's key). */
 async function checkedVault(c: RpcConnection, vault: Address, options: Record<string, unknown>): Promise<VaultStatus> {

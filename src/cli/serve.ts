@@ -286,7 +286,6 @@ async function serve(options: ServeOptions): Promise<void> {
   );
 }
 
-
 /**
  * The sealed store is opened when it exists or the keymanager API may write to it; either way the
  * operator must provide the sealing secret, and a wrong one stops start-up.

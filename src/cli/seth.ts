@@ -73,7 +73,6 @@ function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...ar
   };
 }
 
-
 const sethOption = () => new Option("--seth <address>", "the SoloStakedETH contract (vault C)").env("BULWARK_SETH").argParser(address("--seth")).makeOptionMandatory();
 
 /** The proof for validator `index`: from --proof FILE, or built from --beacon-node's state. */

@@ -175,7 +175,7 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     const { result } = prepared;
     if (prepared.refusal !== undefined) return prepared.refusal;
     if (result.protection !== null) {
-      const refusal = await this.checkProtection([protectionRequest(key, result)]);
+      const refusal = await this.checkProtection([protectionRequestOf(key, result.signingRoot, result.protection)]);
       if (refusal[0] !== undefined) return refusal[0];
     }
     return this.signRoot(key, result.signingRoot);
@@ -196,9 +196,10 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     const results: Array<SignOutcome | undefined> = keys.map((key) =>
       !this.keys.has(key) ? fail("unknown-key", `no key loaded for ${key}`) : prepared.refusal,
     );
-    if (result.protection !== null) {
+    const facts = result.protection;
+    if (facts !== null) {
       const known = keys.filter((_, i) => results[i] === undefined);
-      const refusals = await this.checkProtection(known.map((key) => protectionRequest(key, result)));
+      const refusals = await this.checkProtection(known.map((key) => protectionRequestOf(key, result.signingRoot, facts)));
       let k = 0;
       keys.forEach((_, i) => {
         if (results[i] === undefined) results[i] = refusals[k++];
@@ -291,8 +292,4 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     await this.pool.close();
     await this.store.close();
   }
-}
-
-function protectionRequest(pubkey: string, result: SigningRootResult): ProtectionRequest {
-  return protectionRequestOf(pubkey, result.signingRoot, result.protection!);
 }

@@ -199,7 +199,6 @@ export class SealedKeyStore {
   }
 }
 
-
 async function deriveKey(secret: Buffer, kdf: Header["kdf"]): Promise<Buffer> {
   return scrypt(secret, Buffer.from(kdf.salt, "hex"), 32, { N: kdf.n, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.n * kdf.r });
 }

@@ -51,7 +51,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   enforceHostAllowList(app, options.hostAllowList);
 
-
   app.get("/healthcheck", async (_request, reply) => {
     const health = await core.health();
     const { code, body } = healthDocument(health, { id: "keys", data: { keysLoaded: health.keysLoaded } });
@@ -114,7 +113,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   return app;
 }
-
 
 /** How a refusal of the core is counted (by type and outcome; slashing ones also by rule) and logged. */
 function errorRoute(options: AppOptions, type: string, pubkey: string, error: SignError) {

@@ -123,7 +123,6 @@ export interface ParticipantAppOptions {
 
 const KNOWN_TYPES = new Set<string>(SIGNING_REQUEST_TYPES);
 
-
 export function accountJson(account: ParticipantAccount): Record<string, unknown> {
   return {
     participant_id: String(account.participantId),
@@ -145,7 +144,6 @@ export function buildParticipantApp(options: ParticipantAppOptions): FastifyInst
     ...(options.limits ? { limits: options.limits } : {}),
   });
   enforceHostAllowList(app, options.hostAllowList ?? DEFAULT_HOST_ALLOW_LIST);
-
 
   app.get("/healthcheck", async (_request, reply) => {
     const { code, body } = healthDocument(await core.health(), { id: "accounts", data: { accounts: accounts.size } });

@@ -17,7 +17,6 @@ import { POOL_FILES } from "../definition.js";
 import { fsyncDirectory } from "../../util/durable-file.js";
 import { PoolError } from "../errors.js";
 
-
 export function wholeKeysPath(dataDir: string): string {
   return join(dataDir, POOL_FILES.wholeKeys);
 }
