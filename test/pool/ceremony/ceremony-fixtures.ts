@@ -6,11 +6,13 @@
  * open cheap; the identity file takes the cheap parameters through createOperatorIdentity's option.
  * The real KDF is exercised by the CLI end-to-end test (operator-init).
  */
+import assert from "node:assert/strict";
 import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { resolveNetwork, type Network } from "../../../src/config/networks.js";
 import { createPool, type CreatePoolResult } from "../../../src/pool/ceremony/ceremony.js";
 import { POOL_FILES } from "../../../src/pool/definition.js";
+import { PoolError } from "../../../src/pool/errors.js";
 import { createOperatorIdentity } from "../../../src/pool/storage/operator-store.js";
 import { tempDir } from "../../helpers/temp.js";
 import { CHEAP_KDF, writeSealedFile } from "../../keys/sealed-store-helpers.js";
@@ -91,4 +93,14 @@ export function hex(bytes: Uint8Array): string {
 
 export function fromHex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text.replace(/^0x/, ""), "hex"));
+}
+
+/** An assert.rejects / assert.throws matcher: a PoolError with this code (and message pattern). */
+export function refusal(code: string, pattern?: RegExp): (err: unknown) => boolean {
+  return (err: unknown) => {
+    assert.ok(err instanceof PoolError, `expected a PoolError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (pattern !== undefined) assert.match(err.message, pattern);
+    return true;
+  };
 }

@@ -11,23 +11,13 @@ import { initThreshold, recoverPublicKey } from "../../../src/bls/threshold.js";
 import { verifyDepositFile } from "../../../src/eth/deposit-file.js";
 import { chooseThreshold, createPool } from "../../../src/pool/ceremony/ceremony.js";
 import { parsePoolDefinition, POOL_FILES } from "../../../src/pool/definition.js";
-import { PoolError } from "../../../src/pool/errors.js";
 import { parseOperatorSpec } from "../../../src/pool/ceremony/operator-spec.js";
 import { defaultThreshold } from "../../../src/pool/ceremony/verify-pool.js";
 import { readSealedFile } from "../../keys/sealed-store-helpers.js";
-import { endpoint, fromHex, HOODI, makeAggregator, makeOperator, makePool, PASSPHRASE, Scratch, SECRET, WITHDRAWAL, type Operator } from "./ceremony-fixtures.js";
+import { endpoint, fromHex, HOODI, makeAggregator, makeOperator, makePool, type Operator, PASSPHRASE, refusal, Scratch, SECRET, WITHDRAWAL } from "./ceremony-fixtures.js";
 
 const scratch = new Scratch();
 after(() => scratch.cleanup());
-
-function refusal(code: string, pattern?: RegExp): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof PoolError, `expected a PoolError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern !== undefined) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 describe("threshold", () => {
   test("default: the smallest M with M > 2N/3", () => {

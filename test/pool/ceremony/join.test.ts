@@ -11,24 +11,14 @@ import { PublicKey, SecretKey, Signature, verify } from "@chainsafe/blst";
 import { initThreshold, recoverSignature, verifyShare } from "../../../src/bls/threshold.js";
 import type { CreatePoolResult } from "../../../src/pool/ceremony/ceremony.js";
 import { POOL_FILES, serializePoolDefinition } from "../../../src/pool/definition.js";
-import { PoolError } from "../../../src/pool/errors.js";
 import { joinPool, loadOperatorShares } from "../../../src/pool/ceremony/join.js";
 import { createOperatorIdentity, openOperatorIdentity, operatorIdentityId } from "../../../src/pool/storage/operator-store.js";
 import { encryptShare } from "../../../src/pool/ceremony/share-crypto.js";
 import { readSealedFile } from "../../keys/sealed-store-helpers.js";
-import { CHEAP, fromHex, makeAggregator, makeOperator, makePool, PASSPHRASE, Scratch, SECRET, type Operator } from "./ceremony-fixtures.js";
+import { CHEAP, fromHex, makeAggregator, makeOperator, makePool, type Operator, PASSPHRASE, refusal, Scratch, SECRET } from "./ceremony-fixtures.js";
 
 const scratch = new Scratch();
 after(() => scratch.cleanup());
-
-function refusal(code: string, pattern?: RegExp): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof PoolError, `expected a PoolError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern !== undefined) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 function join_(operator: Operator, poolFile: string, shareFile: string) {
   return joinPool({ dataDir: operator.dataDir, sealingSecret: SECRET, poolFile, shareFile });

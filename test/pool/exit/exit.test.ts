@@ -14,7 +14,6 @@ import { ssz } from "@lodestar/types";
 import { genesisData } from "@lodestar/config/networks";
 import type { CreatePoolResult } from "../../../src/pool/ceremony/ceremony.js";
 import { POOL_FILES } from "../../../src/pool/definition.js";
-import { PoolError } from "../../../src/pool/errors.js";
 import { exitEpoch, presignExit, readPresignedExit, submitPresignedExit } from "../../../src/pool/exit/exit.js";
 import { combineExitShares, signExitShare, type PartialExitJson } from "../../../src/pool/exit/exit-share.js";
 import { joinPool } from "../../../src/pool/ceremony/join.js";
@@ -22,7 +21,7 @@ import { dataDirStatus } from "../../../src/pool/storage/status.js";
 import { submitVoluntaryExit } from "../../../src/pool/exit/beacon-client.js";
 import { destroyWholeKey } from "../../../src/pool/storage/whole-key.js";
 import { readSealedFile } from "../../keys/sealed-store-helpers.js";
-import { fromHex, HOODI, makeAggregator, makeOperator, makePool, PASSPHRASE, Scratch, SECRET, type Operator } from "../ceremony/ceremony-fixtures.js";
+import { fromHex, HOODI, makeAggregator, makeOperator, makePool, type Operator, PASSPHRASE, refusal, Scratch, SECRET } from "../ceremony/ceremony-fixtures.js";
 import { exitVerifies, lodestarExitSigningRoot, startBeaconStandIn, type BeaconStandIn } from "./exit-beacon.js";
 
 const scratch = new Scratch();
@@ -31,15 +30,6 @@ after(async () => {
   await beacon?.close();
   scratch.cleanup();
 });
-
-function refusal(code: string, pattern?: RegExp): (err: unknown) => boolean {
-  return (err: unknown) => {
-    assert.ok(err instanceof PoolError, `expected a PoolError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern !== undefined) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
