@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { closedLoop, requestBytes } from "./http-client.js";
 import { threadCpuSeconds } from "./http-server.js";
 
 const SECONDS = 5;
@@ -34,14 +34,15 @@ export async function measureStackFloor(variant: StackFloor["variant"], request:
       });
       child.once("exit", (code) => reject(new Error(`bare ${variant} server exited with code ${code}`)));
     });
+    const host = `127.0.0.1:${port}`;
     const load = () =>
-      autocannon({
-        url: `http://127.0.0.1:${port}`,
+      closedLoop({ host: "127.0.0.1", port }, {
         connections: CONNECTIONS,
-        pipelining: 1,
-        duration: SECONDS,
-        headers: { "content-type": "application/json", accept: "application/json" },
-        requests: [{ method: "POST", setupRequest: (r) => ({ ...r, ...request() }) }],
+        seconds: SECONDS,
+        request: () => {
+          const { path, body } = request();
+          return requestBytes("POST", path, host, body);
+        },
       });
     await load(); // warm-up: JIT and connections
     const before = threadCpuSeconds(child.pid!);
@@ -49,7 +50,7 @@ export async function measureStackFloor(variant: StackFloor["variant"], request:
     const after = threadCpuSeconds(child.pid!);
     const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { variant, requests: result["2xx"], seconds: result.duration, cpuPerRequest: cpu / result["2xx"] };
+    return { variant, requests: result.ok, seconds: result.seconds, cpuPerRequest: cpu / result.ok };
   } finally {
     child.kill("SIGKILL");
   }

@@ -3,7 +3,7 @@
  * protection, BLS signing pool), compared in one run with the raw blst floor of this machine:
  *
  *   1. raw blst floor: one worker thread per core signing 32-byte roots for a fixed time;
- *   2. attestations over HTTP (autocannon, distinct validators, rising epochs: nothing refused);
+ *   2. attestations over HTTP (a closed loop per connection, distinct validators, rising epochs: nothing refused);
  *   3. a burst of one attestation from each of 2,000 validators, all in flight at once;
  *   4. batch signing (POST /api/v1/eth2/sign, 100 identifiers per ATTESTATION request);
  *   5. the main thread's time per request by stage (HTTP parse, JSON, SSZ hashing, protection,
@@ -20,12 +20,11 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import autocannon from "autocannon";
 import { attestationBodies } from "./attestation-bodies.js";
 import { noteUnderGoals, recordGoal } from "./goals.js";
 import { measureStackFloor } from "./http-stack.js";
 import { type Benchmark, type BenchRow, formatRate, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
-import { openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
+import { type ClosedLoopResult, closedLoop, openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
 import { writeCheapKeystores } from "./http-keys.js";
 import { budgetOf, type BudgetWindow, describeBudget, mainThreadProfile } from "./main-thread-budget.js";
 import {
@@ -62,7 +61,7 @@ const BATCH_SIZE = 100;
 const BATCH_CONNECTIONS = 4;
 const BATCH_SECONDS = 5;
 const BUDGET_SECONDS = 4;
-/** Between phases: lets requests abandoned at the end of an autocannon run drain. */
+/** Between phases: lets the server settle (commit thread, GC) before the next one. */
 const SETTLE_MS = 500;
 
 const PROTECTION_METRIC = "bulwark_protection_db_duration_seconds";
@@ -267,44 +266,20 @@ function describeCpu(o: Observed<unknown>, cores: number, sigs: number, floor: F
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Attestations over HTTP (autocannon).
+// 2. Attestations over HTTP (closed loop on raw keep-alive connections).
 
-interface LoadResult {
-  ok: number;
-  non2xx: number;
-  errors: number;
-  seconds: number;
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+type LoadResult = ClosedLoopResult;
 
 async function attestationLoad(server: ServerHandle, plan: EpochPlan, connections: number, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({
-    url: `http://${server.host}:${server.port}`,
+  const host = `${server.host}:${server.port}`;
+  return closedLoop(server, {
     connections,
-    pipelining: 1,
-    duration: seconds,
-    headers: { "content-type": "application/json", accept: "application/json" },
-    requests: [
-      {
-        method: "POST",
-        setupRequest: (request) => {
-          const { pubkey, target } = plan.nextSingle();
-          return { ...request, path: `/api/v1/eth2/sign/${pubkey}`, body: plan.body(target) };
-        },
-      },
-    ],
+    seconds,
+    request: () => {
+      const { pubkey, target } = plan.nextSingle();
+      return requestBytes("POST", `/api/v1/eth2/sign/${pubkey}`, host, plan.body(target));
+    },
   });
-  return {
-    ok: result["2xx"],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    seconds: result.duration,
-    meanMs: result.latency.mean,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,38 +323,30 @@ async function batchLoad(server: ServerHandle, plan: EpochPlan, connections: num
     groups.push(Array.from({ length: BATCH_SIZE }, (_, i) => start + i));
   }
   const identifiers = groups.map((g) => JSON.stringify(g.map((k) => plan.pubkeys[k])));
+  const host = `${server.host}:${server.port}`;
   let next = 0;
   let failed = 0;
-  const result = await autocannon({
-    url: `http://${server.host}:${server.port}`,
+  const result = await closedLoop(server, {
     connections,
-    pipelining: 1,
-    duration: seconds,
-    headers: { "content-type": "application/json", accept: "application/json" },
-    requests: [
-      {
-        method: "POST",
-        path: "/api/v1/eth2/sign",
-        setupRequest: (request) => {
-          const g = next++ % groups.length;
-          const target = plan.targetForGroup(groups[g]!);
-          return { ...request, body: `{"identifiers":${identifiers[g]},"signing_request":${plan.body(target)}}` };
-        },
-        onResponse: (status, body) => {
-          if (status !== 200) failed += BATCH_SIZE;
-          else failed += body.split('"error"').length - 1;
-        },
-      },
-    ],
+    seconds,
+    request: () => {
+      const g = next++ % groups.length;
+      const target = plan.targetForGroup(groups[g]!);
+      return requestBytes("POST", "/api/v1/eth2/sign", host, `{"identifiers":${identifiers[g]},"signing_request":${plan.body(target)}}`);
+    },
+    onResponse: ({ status, body }) => {
+      if (status !== 200) failed += BATCH_SIZE;
+      else failed += body.split('"error"').length - 1;
+    },
   });
-  const requests = result["2xx"];
+  const requests = result.ok;
   return {
     requests,
     signatures: requests * BATCH_SIZE - Math.min(failed, requests * BATCH_SIZE),
     failed,
-    seconds: result.duration,
-    meanMs: result.latency.mean,
-    p99Ms: result.latency.p99,
+    seconds: result.seconds,
+    meanMs: result.meanMs,
+    p99Ms: result.p99Ms,
   };
 }
 
@@ -636,7 +603,7 @@ const httpSigning: Benchmark = {
       log(`\nratios (each against the raw blst floor on ${cores} cores measured right before its phase; ${fmt(initialFloor.rate)} sigs/s at the start, ${fmt(floorAgain.rate)} at the end):`);
       for (const line of summary) log(`  ${line}`);
       log(
-        `caveat: the load generator (autocannon / raw sockets) runs in the bench process on the same ${cores} cores as the server, ` +
+        `caveat: the load generator (raw keep-alive sockets) runs in the bench process on the same ${cores} cores as the server, ` +
           "so the HTTP figures understate what the server does against a remote client; the CPU-normalised ratios above factor that out",
       );
     } finally {
