@@ -15,34 +15,40 @@ import { prepareRecords, type Records, toAttestationRecord } from "./records.js"
 export function groupCommitter(db: Database.Database): (requests: readonly ProtectionRequest[]) => Decision[] {
   const records = prepareRecords(db);
   const run = db.transaction((requests: readonly ProtectionRequest[]): Decision[] => {
-    const outcome = decideInOrder(requests, requests.map((request) => readHistory(records, request)));
-    for (const block of outcome.newBlocks) {
-      records.addBlock(records.validatorIdFor(hexToBytes(block.pubkey)), block.slot, block.signingRoot);
-    }
-    for (const att of outcome.newAttestations) {
-      records.addAttestation(records.validatorIdFor(hexToBytes(att.pubkey)), att.sourceEpoch, att.targetEpoch, att.signingRoot);
-    }
+    // The ids read in this transaction, so that a write does not look them up again; gone with it.
+    const ids = new Map<string, number>();
+    const histories = requests.map((request) => readHistory(records, request, ids));
+    const outcome = decideInOrder(requests, histories);
+    const idOf = (pubkey: string): number => {
+      let id = ids.get(pubkey);
+      if (id === undefined) ids.set(pubkey, (id = records.validatorIdFor(hexToBytes(pubkey))));
+      return id;
+    };
+    for (const block of outcome.newBlocks) records.addBlock(idOf(block.pubkey), block.slot, block.signingRoot);
+    for (const att of outcome.newAttestations) records.addAttestation(idOf(att.pubkey), att.sourceEpoch, att.targetEpoch, att.signingRoot);
     return outcome.decisions;
   });
   return (requests) => run.immediate(requests);
 }
 
-function readHistory(records: Records, request: ProtectionRequest): StoredHistory {
+function readHistory(records: Records, request: ProtectionRequest, ids: Map<string, number>): StoredHistory {
   const history = emptyHistory();
-  const id = records.validatorId.get(hexToBytes(request.pubkey.toLowerCase()))?.id;
-  if (id === undefined) return history;
+  const pubkey = request.pubkey.toLowerCase();
   if (request.kind === "block") {
+    const id = records.validatorId.get(hexToBytes(pubkey))?.id;
+    if (id === undefined) return history;
+    ids.set(pubkey, id);
     history.lowest = records.lowestSlot.get(id)?.lowest ?? null;
     history.blocks = records.blocksAtSlot.all(id, request.slot).map((row) => ({ slot: request.slot, signingRoot: rootFromBytes(row.signing_root) }));
     return history;
   }
-  const { sourceEpoch, targetEpoch } = request;
-  history.lowest = records.lowestSource.get(id)?.lowest ?? null;
-  history.lowestTarget = records.lowestTarget.get(id)?.lowest ?? null;
-  history.attestations = [
-    ...records.attestationsAtTarget.all(id, targetEpoch),
-    ...records.surrounding.all(id, targetEpoch, sourceEpoch),
-    ...records.surrounded.all(id, sourceEpoch, targetEpoch),
-  ].map(toAttestationRecord);
+  const summary = records.attestationSummary.get(hexToBytes(pubkey));
+  if (summary === undefined) return history;
+  ids.set(pubkey, summary.id);
+  history.lowest = summary.lowest_source;
+  history.lowestTarget = summary.lowest_target;
+  history.attestations = records.attestationCandidates
+    .all({ id: summary.id, source: request.sourceEpoch, target: request.targetEpoch })
+    .map(toAttestationRecord);
   return history;
 }
