@@ -21,13 +21,6 @@ export interface GroupCommitOptions {
    * one keeps collecting callers until the writer is free, so a commit serves as many as it can.
    */
   partialGroupsWait?: boolean;
-  /**
-   * With partialGroupsWait: a partial group goes no sooner than this long after the previous group
-   * went, so that under load each commit (its fixed cost, its fsync, its thread messages) serves
-   * several requests instead of one or two. A request arriving when the writer has been idle for
-   * longer goes at once; a full group never waits; closing waits for nothing.
-   */
-  minGroupIntervalMs?: number;
   /** Decides and durably records one group in one transaction; rejects on any storage failure. */
   commit(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
 }
@@ -44,9 +37,6 @@ export class GroupCommit {
   private dispatchScheduled = false;
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
-  /** performance.now() when the last group went. */
-  private lastGroupAt = -Infinity;
-  private intervalTimer: NodeJS.Timeout | undefined;
   private closing = false;
   /** Why the last commit failed, until one succeeds: a full disk fails writes while reads work. */
   lastWriteError: string | undefined;
@@ -83,10 +73,7 @@ export class GroupCommit {
 
   private dispatch(): void {
     while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
-      const partial = this.options.partialGroupsWait === true && this.pendingRequests < this.options.maxGroupRequests;
-      if (partial && this.inFlight > 0) return;
-      if (partial && !this.closing && this.waitForInterval()) return;
-      this.lastGroupAt = performance.now();
+      if (this.options.partialGroupsWait === true && this.inFlight > 0 && this.pendingRequests < this.options.maxGroupRequests) return;
       const calls: PendingCall[] = [];
       let size = 0;
       while (this.pending.length > 0 && (calls.length === 0 || size + this.pending[0]!.requests.length <= this.options.maxGroupRequests)) {
@@ -103,17 +90,6 @@ export class GroupCommit {
       });
       this.running.add(run);
     }
-  }
-
-  /** Whether a partial group must wait for minGroupIntervalMs; if so, a dispatch is set for then. */
-  private waitForInterval(): boolean {
-    const wait = this.lastGroupAt + (this.options.minGroupIntervalMs ?? 0) - performance.now();
-    if (wait <= 0) return false;
-    this.intervalTimer ??= setTimeout(() => {
-      this.intervalTimer = undefined;
-      this.dispatch();
-    }, wait);
-    return true;
   }
 
   private async commitGroup(calls: readonly PendingCall[]): Promise<void> {
@@ -137,8 +113,6 @@ export class GroupCommit {
   /** Refuses new calls and settles every queued and running one. */
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.intervalTimer);
-    this.intervalTimer = undefined;
     while (this.pending.length > 0 || this.running.size > 0) {
       this.dispatch();
       await Promise.allSettled([...this.running]);

@@ -90,34 +90,3 @@ test("close settles every queued group, then refuses new calls", async () => {
   await closing;
   assert.equal((await Promise.all(queued)).length, 3);
 });
-
-test("with a minimum interval, a partial group waits for it under load; an idle writer, a full group and closing do not", async () => {
-  const { groups, commit } = heldCommits();
-  const group = new GroupCommit({ maxGroupRequests: 4, maxInFlight: 2, partialGroupsWait: true, minGroupIntervalMs: 60, commit });
-  const idle = group.submit(calls(1, 1)[0]!);
-  await turn();
-  assert.equal(groups.length, 1, "the first call after an idle period goes at once");
-  groups[0]!.release();
-  await idle;
-  const wentAt = performance.now();
-  const partial = group.submit(calls(1, 1, 10)[0]!);
-  await turn();
-  assert.equal(groups.length, 1, "a partial group right after the last one waits for the interval");
-  const joined = group.submit(calls(1, 1, 20)[0]!);
-  await new Promise((resolve) => setTimeout(resolve, 80));
-  assert.deepEqual(groups.map((g) => g.requests.length), [1, 2], "the calls that came during the interval went as one group");
-  assert.ok(performance.now() - wentAt >= 60);
-  groups[1]!.release();
-  await Promise.all([partial, joined]);
-  const full = group.submit(calls(1, 4, 30)[0]!);
-  await turn();
-  assert.deepEqual(groups.map((g) => g.requests.length), [1, 2, 4], "a full group does not wait");
-  groups[2]!.release();
-  await full;
-  const atClose = group.submit(calls(1, 1, 40)[0]!);
-  const closing = group.close();
-  await turn();
-  assert.equal(groups.length, 4, "closing commits what is queued without waiting for the interval");
-  groups[3]!.release();
-  await Promise.all([atClose, closing]);
-});

@@ -20,15 +20,6 @@ import { prepareTombstones } from "./tombstones.js";
 /** Requests merged into one transaction at most, so that signing can start on the first group of a burst. */
 const GROUP_COMMIT_LIMIT = 128;
 
-/**
- * Under steady load a commit (fsync included) takes about 1.5 ms, so groups would go every 1.5 ms
- * with one to three requests each, and each group costs the commit thread about 100 µs of CPU
- * besides its requests, taken from the signing threads. Spacing partial groups 4 ms apart makes
- * them several times larger for at most 4 ms more latency, and only under load: a request to an
- * idle signer still goes at once.
- */
-const MIN_GROUP_INTERVAL_MS = 4;
-
 export interface SqliteStoreOptions {
   dataDir: string;
   genesisValidatorsRoot: Root;
@@ -76,7 +67,6 @@ export class SqliteProtectionStore extends BackedProtectionStore {
       // One writer: a second group only queues on the commit thread, behind the one committing.
       maxInFlight: 2,
       partialGroupsWait: true,
-      minGroupIntervalMs: MIN_GROUP_INTERVAL_MS,
     });
   }
 
