@@ -462,7 +462,7 @@ const httpSigning: Benchmark = {
         const rate = r.ok / r.seconds;
         const ratio = rate / floor.rate;
         log(`attestations over HTTP, ${conns} connections: ${fmt(rate)} sigs/s = ${ratio.toFixed(2)} x raw floor (goal >= ${conns === 16 ? "0.70" : "0.85"}; DESIGN >= 0.85)`);
-        log(`latency mean ${r.meanMs.toFixed(1)} ms, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; ${r.non2xx} non-2xx, ${r.errors} errors`);
+        log(`latency mean ${r.meanMs.toFixed(1)} ms, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms; ${r.non2xx} non-2xx, ${r.errors} errors`);
         for (const line of describeCpu(o, cores, r.ok, floor)) log(line);
         if (conns === 128 && o.server !== undefined) serverCpu128 = { perSig: o.server.total / r.ok, main: o.server.main / r.ok, floorCpuPerSig: floor.cpuPerSig };
         if (conns === 128 || conns === 16) {
@@ -538,7 +538,7 @@ const httpSigning: Benchmark = {
       const batchRate = batch.signatures / batch.seconds;
       log(
         `batch signing, ${BATCH_SIZE} identifiers per ATTESTATION request, ${BATCH_CONNECTIONS} connections: ${fmt(batch.requests)} requests, ` +
-          `${fmt(batchRate)} sigs/s = ${(batchRate / floor.rate).toFixed(2)} x raw floor; request mean ${batch.meanMs.toFixed(1)} ms, p99 ${batch.p99Ms} ms` +
+          `${fmt(batchRate)} sigs/s = ${(batchRate / floor.rate).toFixed(2)} x raw floor; request mean ${batch.meanMs.toFixed(1)} ms, p99 ${batch.p99Ms.toFixed(0)} ms` +
           (batch.failed > 0 ? `; ${batch.failed} signatures failed or refused (unexpected)` : ""),
       );
       for (const line of describeCpu(ob, cores, batch.signatures, floor)) log(line);
