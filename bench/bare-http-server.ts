@@ -1,8 +1,11 @@
 /**
  * The HTTP stack alone, as the floor under `bulwark serve`'s per-request overhead: a server that
  * answers the Web3Signer sign route the way the signer's stack would, minus everything the signer
- * adds (validation, SSZ, protection, signing, metrics, logging). `node dist/bench/bare-http-server.js
- * node-http|fastify` prints `ready <port>` on stdout. Run by bench/http-stack.ts, never by the signer.
+ * adds (validation, SSZ, protection, signing, metrics, logging). The `fastify+root` variant adds
+ * back the one part of that every correct signer must do per request whatever its design: validate
+ * the typed request and compute its signing root for the configured network (the signer's own
+ * functions, with its hasher). `node dist/bench/bare-http-server.js node-http|fastify|fastify+root`
+ * prints `ready <port>` on stdout. Run by bench/http-stack.ts, never by the signer.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,10 +42,29 @@ async function fastify(): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
-const variant = process.argv[2];
-const port = variant === "node-http" ? await nodeHttp() : variant === "fastify" ? await fastify() : undefined;
+async function fastifyWithSigningRoot(): Promise<number> {
+  const { useFastHasher } = await import("../src/util/fast-hasher.js");
+  useFastHasher();
+  const { resolveNetwork } = await import("../src/config/networks.js");
+  const { computeSigningRoot, parseSigningRequest } = await import("../src/eth/index.js");
+  const network = resolveNetwork("mainnet");
+  const app = Fastify({ logger: false });
+  app.post<{ Params: { identifier: string } }>("/api/v1/eth2/sign/:identifier", async (request, reply) => {
+    try {
+      computeSigningRoot(network, parseSigningRequest(request.body));
+    } catch (err) {
+      return reply.code(400).send({ message: (err as Error).message });
+    }
+    return { signature: SIGNATURE };
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  return (app.server.address() as AddressInfo).port;
+}
+
+const SERVERS: Record<string, () => Promise<number>> = { "node-http": nodeHttp, fastify, "fastify+root": fastifyWithSigningRoot };
+const port = await SERVERS[process.argv[2] ?? ""]?.();
 if (port === undefined) {
-  console.error("usage: bare-http-server.js node-http|fastify");
+  console.error(`usage: bare-http-server.js ${Object.keys(SERVERS).join("|")}`);
   process.exit(2);
 }
 console.log(`ready ${port}`);

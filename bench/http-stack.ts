@@ -1,9 +1,11 @@
 /**
  * The floor under the signer's per-request overhead: the same attestation load (128 connections)
  * against the bare HTTP stack (bench/bare-http-server.ts: node:http, then fastify, answering the
- * sign route with a fixed signature). Their CPU per request is what no change inside the signer can
- * remove; with the raw blst CPU per signature it bounds the HTTP/floor ratio any Node.js signer
- * could reach on these cores: blst / (blst + stack).
+ * sign route with a fixed signature; then fastify that also validates the request and computes its
+ * signing root, as every correct signer must). Their CPU per request is what no change inside the
+ * signer can remove; with the raw blst CPU per signature it bounds the HTTP/floor ratio any Node.js
+ * signer could reach on these cores: blst / (blst + stack). What the signer adds beyond the last
+ * one is protection (its commit thread), the hand-off to the signing threads, metrics and GC.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -15,7 +17,7 @@ const CONNECTIONS = 128;
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
-  variant: "node-http" | "fastify";
+  variant: "node-http" | "fastify" | "fastify+root";
   requests: number;
   seconds: number;
   /** CPU seconds of the server process per request (every thread). */

@@ -580,7 +580,7 @@ const httpSigning: Benchmark = {
       // 5. The HTTP stack alone under the same load: the part of the overhead no signer change removes.
       log("");
       const us = (seconds: number) => `${(seconds * 1e6).toFixed(0)} us`;
-      for (const variant of ["node-http", "fastify"] as const) {
+      for (const variant of ["node-http", "fastify", "fastify+root"] as const) {
         const stack = await measureStackFloor(variant, () => {
           const { pubkey, target } = plan.nextSingle();
           return { path: `/api/v1/eth2/sign/${pubkey}`, body: plan.body(target) };
@@ -588,8 +588,9 @@ const httpSigning: Benchmark = {
         // Against the floor measured next to the 128-connection phase, the one compared with.
         const blstCpu = serverCpu128?.floorCpuPerSig ?? initialFloor.cpuPerSig;
         const ceiling = blstCpu / (blstCpu + stack.cpuPerRequest);
+        const what = variant === "fastify+root" ? "fastify + request validation and signing root" : `${variant}, fixed answer`;
         const line =
-          `HTTP stack alone (${variant}, 128 connections, fixed answer): ${us(stack.cpuPerRequest)} CPU per request; ` +
+          `HTTP stack alone (${what}, 128 connections): ${us(stack.cpuPerRequest)} CPU per request; ` +
           `ceiling for a signer on it: raw blst ${us(blstCpu)} / (blst + stack) = ${ceiling.toFixed(2)} x floor` +
           (serverCpu128 ? `; bulwark serve: ${us(serverCpu128.perSig - blstCpu)} above blst per signature (main thread ${us(serverCpu128.main)})` : "");
         log(line);

@@ -214,7 +214,17 @@ async function runPool(threshold: number, participants: number, memory: boolean)
     const target = threshold === 3 && participants === 4 ? `; goal p99 < 2.5 ms (DESIGN < 5 ms); p99 = ${(over.p99Ms / floor.p50Ms).toFixed(2)} x the combination alone` : "";
     if (!memory && threshold === 3 && participants === 4) {
       recordGoal("pool-overhead", over.p99Ms, `p50 ${over.p50Ms.toFixed(2)} ms; the combination alone (recover + 1 verify) p50 ${floor.p50Ms.toFixed(2)} ms, p99 ${floor.p99Ms.toFixed(2)} ms`);
-      recordGoal("pool-end-to-end", pool50 / ref50, `pool p50 ${pool50.toFixed(2)} ms, single signer p50 ${ref50.toFixed(2)} ms; five parties on this machine's cores`);
+      // A pool signature needs a partial (at best as fast as one signer's answer) and then the
+      // combination: their sum is the least a pool can take, wherever its parties run.
+      const least = ref50 + floor.p50Ms;
+      const part50 = latencyStats(participantMs).p50Ms;
+      recordGoal(
+        "pool-end-to-end",
+        pool50 / ref50,
+        `pool p50 ${pool50.toFixed(2)} ms, single signer p50 ${ref50.toFixed(2)} ms; least possible (one signer's answer + the combination alone) ` +
+          `${least.toFixed(2)} ms = ${(least / ref50).toFixed(2)} x; a participant's answer p50 ${part50.toFixed(2)} ms = ${(part50 / ref50).toFixed(2)} x a signer's, ` +
+          "five parties sharing this machine's cores and disk",
+      );
     }
     const storage = memory ? "every SQLite store in /dev/shm (fsync ~free)" : "SQLite with fsync at each party, one disk";
     const failures = samples.failures.length > 0 ? `; ${samples.failures.length} participant failures` : "";
