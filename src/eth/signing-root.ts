@@ -265,17 +265,43 @@ function safe(value: number, path: string): number {
   return value;
 }
 
+/**
+ * What assertSameNetwork compares against, computed once per network: the root's bytes and the
+ * scheduled fork versions as 32-bit numbers (hex-encoding both sides for every request cost more
+ * than hashing the attestation).
+ */
+interface NetworkIdentity {
+  genesisValidatorsRoot: Buffer;
+  scheduledVersions: ReadonlySet<number>;
+}
+
+const IDENTITIES = new WeakMap<Network, NetworkIdentity>();
+
+const versionNumber = (version: Uint8Array): number =>
+  version.length === 4 ? ((version[0]! << 24) | (version[1]! << 16) | (version[2]! << 8) | version[3]!) >>> 0 : -1;
+
+function identityOf(network: Network): NetworkIdentity {
+  let identity = IDENTITIES.get(network);
+  if (identity === undefined) {
+    const versions = network.config.forksAscendingEpochOrder.filter((fork) => isScheduledForkVersion(network, fork.version)).map((fork) => versionNumber(fork.version));
+    identity = { genesisValidatorsRoot: Buffer.from(network.genesisValidatorsRoot.slice(2), "hex"), scheduledVersions: new Set(versions) };
+    IDENTITIES.set(network, identity);
+  }
+  return identity;
+}
+
 function assertSameNetwork(network: Network, forkInfo: ForkInfo): void {
-  const got = toHex(forkInfo.genesisValidatorsRoot);
-  const expected = network.genesisValidatorsRoot.toLowerCase();
-  if (got !== expected) throw new WrongNetworkError(expected, got);
+  const identity = identityOf(network);
+  if (!identity.genesisValidatorsRoot.equals(forkInfo.genesisValidatorsRoot)) {
+    throw new WrongNetworkError(network.genesisValidatorsRoot.toLowerCase(), toHex(forkInfo.genesisValidatorsRoot));
+  }
   // A fork this network never had means a client configured for another chain or a fork we do not
   // know yet (upgrade Bulwark); either way its signatures would not be what it expects.
   for (const [field, version] of [
     ["current_version", forkInfo.fork.currentVersion],
     ["previous_version", forkInfo.fork.previousVersion],
   ] as const) {
-    if (!isScheduledForkVersion(network, version)) {
+    if (!identity.scheduledVersions.has(versionNumber(version))) {
       throw new UnknownForkError(`fork_info.fork.${field}: ${toHex(version)} is not a fork version scheduled on network ${network.name}`);
     }
   }
