@@ -3,7 +3,9 @@
  * Requests arriving in the same event-loop turn are shared out over every worker, in chunks of at
  * most MAX_CHUNK, each to the least busy worker: a burst costs few messages, early replies do not
  * wait for a whole burst, and a small group (16 requests released by one commit) keeps every core
- * busy instead of queueing on one.
+ * busy instead of queueing on one. Items of batch requests travel in chunks of their own, answered
+ * once per chunk: such a request waits for all its signatures anyway, and each early reply costs
+ * the event loop a wake-up.
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -16,6 +18,8 @@ interface PendingSign {
   pubkey: string;
   slot: number;
   root: Uint8Array;
+  /** Part of a batch request (see SignOptions). */
+  batched: boolean;
   resolve: (signature: Uint8Array) => void;
   reject: (error: Error) => void;
 }
@@ -26,6 +30,14 @@ interface WorkerState {
   outstanding: number;
   /** Chunks sent, with how many of their items are still unanswered. */
   inFlight: Map<number, { items: PendingSign[]; unanswered: number }>;
+}
+
+export interface SignOptions {
+  /**
+   * The signature is one of a batch request's, which is answered only when all of them are done:
+   * it need not be handed back before the rest of its chunk.
+   */
+  batched?: boolean;
 }
 
 export class SignPoolError extends codedError("signing-threads") {
@@ -93,14 +105,14 @@ export class SignPool {
     for (const { worker } of this.workers) worker.postMessage(message);
   }
 
-  sign(pubkey: string, root: Uint8Array): Promise<Uint8Array> {
+  sign(pubkey: string, root: Uint8Array, options: SignOptions = {}): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new SignPoolError("signing pool is closed"));
     if (this.failure) return Promise.reject(new SignPoolError(`signing pool is broken: ${this.failure.message}`));
     const slot = this.slots.get(pubkey);
     if (slot === undefined) return Promise.reject(missingKey(pubkey));
     if (root.length !== ROOT_BYTES) return Promise.reject(new SignPoolError(`a signing root is ${ROOT_BYTES} bytes, not ${root.length}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ pubkey, slot, root: Uint8Array.from(root), resolve, reject });
+      this.queue.push({ pubkey, slot, root: Uint8Array.from(root), batched: options.batched === true, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -112,20 +124,27 @@ export class SignPool {
     this.flushScheduled = false;
     const queue = this.queue;
     this.queue = [];
-    const chunk = Math.min(MAX_CHUNK, Math.ceil(queue.length / this.workers.length));
-    for (let start = 0; start < queue.length; start += chunk) {
+    const single = queue.filter((item) => !item.batched);
+    const batched = queue.filter((item) => item.batched);
+    this.dispatch(single, false);
+    this.dispatch(batched, true);
+  }
+
+  private dispatch(items: readonly PendingSign[], replyAtEnd: boolean): void {
+    const chunk = Math.min(MAX_CHUNK, Math.ceil(items.length / this.workers.length));
+    for (let start = 0; start < items.length; start += chunk) {
       const state = this.workers.reduce((least, w) => (w.outstanding < least.outstanding ? w : least));
-      const items = queue.slice(start, start + chunk);
+      const chunkItems = items.slice(start, start + chunk);
       const id = this.nextId++;
-      state.inFlight.set(id, { items, unanswered: items.length });
-      state.outstanding += items.length;
-      const slots = new Uint32Array(items.length);
-      const roots = new Uint8Array(items.length * ROOT_BYTES);
-      items.forEach((item, i) => {
+      state.inFlight.set(id, { items: chunkItems, unanswered: chunkItems.length });
+      state.outstanding += chunkItems.length;
+      const slots = new Uint32Array(chunkItems.length);
+      const roots = new Uint8Array(chunkItems.length * ROOT_BYTES);
+      chunkItems.forEach((item, i) => {
         slots[i] = item.slot;
         roots.set(item.root, i * ROOT_BYTES);
       });
-      const message: PoolMessage = { type: "sign", id, slots, roots };
+      const message: PoolMessage = { type: "sign", id, slots, roots, replyAtEnd };
       state.worker.ref();
       state.worker.postMessage(message, [slots.buffer, roots.buffer]);
     }

@@ -14,6 +14,11 @@ export type PoolMessage =
       slots: Uint32Array;
       /** 32 bytes per item, in item order. */
       roots: Uint8Array;
+      /**
+       * Every item belongs to a batch request, which is answered only once all its signatures are
+       * there: the worker replies once, at the end of the chunk, instead of every REPLY_EVERY_MS.
+       */
+      replyAtEnd: boolean;
     };
 
 /**

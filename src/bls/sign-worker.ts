@@ -25,12 +25,12 @@ parentPort!.on("message", (message: PoolMessage) => {
       for (const slot of message.slots) keys.delete(slot);
       break;
     case "sign":
-      signChunk(message.id, message.slots, message.roots);
+      signChunk(message.id, message.slots, message.roots, message.replyAtEnd);
       break;
   }
 });
 
-function signChunk(id: number, slots: Uint32Array, roots: Uint8Array): void {
+function signChunk(id: number, slots: Uint32Array, roots: Uint8Array, replyAtEnd: boolean): void {
   const total = slots.length;
   let first = 0;
   let signatures = new Uint8Array(total * SIGNATURE_BYTES);
@@ -42,7 +42,7 @@ function signChunk(id: number, slots: Uint32Array, roots: Uint8Array): void {
     if (key === undefined) missing[at] = 1;
     else signatures.set(key.sign(roots.subarray(item * ROOT_BYTES, (item + 1) * ROOT_BYTES)).toBytes(), at * SIGNATURE_BYTES);
     const now = performance.now();
-    if (item + 1 < total && now - lastReply < REPLY_EVERY_MS) continue;
+    if (item + 1 < total && (replyAtEnd || now - lastReply < REPLY_EVERY_MS)) continue;
     const count = at + 1;
     const sent = signatures.slice(0, count * SIGNATURE_BYTES);
     const sentMissing = missing.slice(0, count);

@@ -3,7 +3,7 @@
  * request it parses the typed payload, computes the signing root itself for the configured network,
  * checks and durably records slashing data for blocks and attestations, and only then signs.
  */
-import { SignPool } from "../bls/sign-pool.js";
+import { SignPool, type SignOptions } from "../bls/sign-pool.js";
 import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
 import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type SigningRequest, type SigningRootResult } from "../eth/index.js";
@@ -206,7 +206,7 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
       });
     }
     const signed = await Promise.all(
-      keys.map((key, i) => results[i] ?? this.signRoot(key, result.signingRoot)),
+      keys.map((key, i) => results[i] ?? this.signRoot(key, result.signingRoot, { batched: true })),
     );
     return { ok: true, results: signed };
   }
@@ -255,11 +255,11 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     }
   }
 
-  private async signRoot(key: string, root: Uint8Array): Promise<SignOutcome> {
+  private async signRoot(key: string, root: Uint8Array, options: SignOptions = {}): Promise<SignOutcome> {
     // A key removed while its request waited on the database must not sign.
     if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
     const started = performance.now();
-    const signing = this.pool.sign(key, root);
+    const signing = this.pool.sign(key, root, options);
     const inFlight = this.signing.get(key) ?? new Set<Promise<unknown>>();
     this.signing.set(key, inFlight.add(signing));
     try {

@@ -42,6 +42,19 @@ describe("SignPool", () => {
     });
   });
 
+  test("batch items and single items interleaved in one turn: each gets its own key's signature of its own root", async () => {
+    const pool = open(2);
+    const keys = makeKeys(5);
+    pool.addKeys(keys);
+    // Batch items travel in chunks of their own (one reply per chunk): the split must not mix them up.
+    const items = Array.from({ length: 90 }, (_, i) => ({ key: keys[i % keys.length]!, root: new Uint8Array(randomBytes(32)), batched: i % 3 !== 0 }));
+    const signatures = await Promise.all(items.map(({ key, root, batched }) => pool.sign(key.pubkey, root, { batched })));
+    signatures.forEach((signature, i) => {
+      const { key, root } = items[i]!;
+      assert.equal(hex(signature), hex(key.secret.sign(root).toBytes()), `item ${i} (${items[i]!.batched ? "batched" : "single"})`);
+    });
+  });
+
   test("requests spread over several event-loop turns, one worker", async () => {
     const pool = open(1);
     const keys = makeKeys(3);
