@@ -2,12 +2,12 @@
  * End-to-end: `node bin/bulwark.js serve ...` as a real child process, spoken to over HTTP(S).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { makePki, opensslMissing } from "../helpers/pki.js";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, keystoreName, type Layout, testKey, writeKeystore } from "../keys/fixtures.js";
 import { apiTokenHeader, type Bulwark, freePort, getJson, portOpen, request, runBulwark, startBulwark } from "./harness.js";
@@ -267,7 +267,7 @@ describe("bulwark serve (real process)", () => {
   });
 
   test("TLS: --tls-key/--tls-cert serve HTTPS; --tls-client-ca requires a client certificate", async (t) => {
-    if (spawnSync("openssl", ["version"]).error !== undefined) {
+    if (opensslMissing()) {
       t.skip("openssl CLI not found: cannot generate certificates");
       return;
     }
@@ -326,46 +326,3 @@ describe("bulwark serve (real process)", () => {
     assert.equal((await second.stop()).code, 0);
   });
 });
-
-interface Pki {
-  caCert: string;
-  serverKey: string;
-  serverCert: string;
-  clientKey: string;
-  clientCert: string;
-  rogueKey: string;
-  rogueCert: string;
-}
-
-/** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and one from a rogue CA. */
-async function makePki(dir: string): Promise<Pki> {
-  const path = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => {
-    const result = spawnSync("openssl", args, { cwd: dir, encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${result.stderr}`);
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  const makeCa = (name: string) =>
-    openssl("req", "-x509", ...ec, "-keyout", path(`${name}.key`), "-out", path(`${name}.crt`), "-days", "2",
-      "-subj", `/CN=Bulwark e2e ${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-  const issue = async (name: string, ca: string, cn: string, extensions: string) => {
-    await writeFile(path(`${name}.ext`), extensions);
-    openssl("req", "-new", ...ec, "-keyout", path(`${name}.key`), "-out", path(`${name}.csr`), "-subj", `/CN=${cn}`);
-    openssl("x509", "-req", "-in", path(`${name}.csr`), "-CA", path(`${ca}.crt`), "-CAkey", path(`${ca}.key`),
-      "-set_serial", String(Date.now()), "-days", "2", "-out", path(`${name}.crt`), "-extfile", path(`${name}.ext`));
-  };
-  makeCa("ca");
-  makeCa("rogue-ca");
-  await issue("server", "ca", "127.0.0.1", "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  await issue("client", "ca", "validator-client", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  await issue("rogue", "rogue-ca", "validator-client", "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n");
-  return {
-    caCert: path("ca.crt"),
-    serverKey: path("server.key"),
-    serverCert: path("server.crt"),
-    clientKey: path("client.key"),
-    clientCert: path("client.crt"),
-    rogueKey: path("rogue.key"),
-    rogueCert: path("rogue.crt"),
-  };
-}

@@ -37,8 +37,21 @@ import { protectionRequestOf } from "../../protection/request-of.js";
 import type { PoolDefinition } from "../definition.js";
 import { atMostEvery, PROBE_INTERVAL_MS } from "./probe-cache.js";
 import { LatePartialVerifier } from "./late-verify.js";
-import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget, type FetchLike } from "./fanout.js";
+import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type FanoutTarget } from "./fanout.js";
+import { defaultTransport, type ParticipantTransport } from "./participant-http.js";
 import { codedError } from "../../errors/bulwark-error.js";
+
+
+/** A participant's account document is a few hundred bytes; more is not an account. */
+const PROBE_RESPONSE_BYTES = 64 * 1024;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export const DEFAULT_DEADLINE_MS = 2000;
 export const DEFAULT_CACHE_SIZE = 4096;
@@ -68,8 +81,8 @@ export interface AggregatorOptions {
   cacheSize?: number;
   observer?: AggregatorObserver;
   logger?: Logger;
-  /** For tests: the HTTP client (default: global fetch). */
-  fetch?: FetchLike;
+  /** How participants are asked (default: node:http keep-alive, participant-http.ts); tests fake them here. */
+  transport?: ParticipantTransport;
   /** What the aggregator refuses whatever the history says (time horizon, start guard, deposits, ...). */
   policy: SigningPolicy;
   /** The wall clock, Unix ms; default Date.now. */
@@ -118,7 +131,7 @@ export class PoolAggregator implements SigningService {
   private readonly cacheSize: number;
   private readonly observer: AggregatorObserver | undefined;
   private readonly logger: Logger | undefined;
-  private readonly fetch: FetchLike | undefined;
+  private readonly transport: ParticipantTransport;
   private readonly policy: SigningPolicy;
   private readonly now: () => number;
   /** Signing root (0x-hex) → recovered, verified signature; Map order is the LRU order. */
@@ -137,7 +150,7 @@ export class PoolAggregator implements SigningService {
     this.cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
     this.observer = options.observer;
     this.logger = options.logger;
-    this.fetch = options.fetch;
+    this.transport = options.transport ?? defaultTransport();
     this.policy = options.policy;
     this.now = options.now ?? Date.now;
   }
@@ -276,17 +289,17 @@ export class PoolAggregator implements SigningService {
 
   private async probeAll(): Promise<Array<string | undefined>> {
     const timeoutMs = Math.min(this.deadlineMs, 2000);
-    const doFetch = this.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
     this.stats.probes++;
     return Promise.all(
       this.targets.map(async (target): Promise<string | undefined> => {
         try {
-          const response = await doFetch(`${target.endpoint}/api/v1/eth2/distributed/accounts/${this.composite}`, {
+          const response = await this.transport(`${target.endpoint}/api/v1/eth2/distributed/accounts/${this.composite}`, {
+            method: "GET",
             headers: { accept: "application/json", authorization: `Bearer ${target.token}` },
-            redirect: "error",
             signal: AbortSignal.timeout(timeoutMs),
+            maxBytes: PROBE_RESPONSE_BYTES,
           });
-          const json = (await response.json().catch(() => undefined)) as { public_key?: unknown; participant_id?: unknown } | undefined;
+          const json = parseJson(response.text) as { public_key?: unknown; participant_id?: unknown } | undefined;
           if (response.status !== 200) return `participant ${target.id}: HTTP ${response.status}`;
           if (String(json?.participant_id) !== String(target.id)) return `participant ${target.id}: answers as participant ${String(json?.participant_id)}`;
           if (typeof json?.public_key !== "string" || json.public_key.toLowerCase() !== target.componentKey.toHex(true).toLowerCase()) {
@@ -323,7 +336,7 @@ export class PoolAggregator implements SigningService {
         compositeKey: this.compositeKey,
         deadlineMs: this.deadlineMs,
       },
-      { ...(this.observer ? { observer: this.observer } : {}), ...(this.fetch ? { fetch: this.fetch } : {}), verifyLate: (root, candidate) => this.lateVerifier.verify(root, candidate) },
+      { ...(this.observer ? { observer: this.observer } : {}), transport: this.transport, verifyLate: (root, candidate) => this.lateVerifier.verify(root, candidate) },
     );
     const job: Job = { fanout };
     this.jobs.set(root, job);

@@ -16,6 +16,7 @@
  * metrics reveal a participant that misbehaves even when it is slow.
  */
 import { type PublicKey, Signature } from "@chainsafe/blst";
+import { defaultTransport, type ParticipantTransport } from "./participant-http.js";
 import { type CandidatePartial, combine, verifyPartial } from "./quorum.js";
 
 /** Why a participant's answer gave no usable partial. Also the metric label (with - as _). */
@@ -86,11 +87,10 @@ export interface FanoutObserver {
   participantFailed(failure: ParticipantFailure): void;
 }
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
 export interface FanoutOptions {
   observer?: FanoutObserver;
-  fetch?: FetchLike;
+  /** How participants are asked (default: httpTransport(), see participant-http.ts). */
+  transport?: ParticipantTransport;
   /**
    * How a partial that arrives after the quorum is checked (for the metrics only). By default here,
    * on the spot; the aggregator passes a worker thread's (src/pool/signing/late-verify.ts), which
@@ -111,7 +111,7 @@ const DOES_NOT_VERIFY = "partial signature does not verify against the participa
  * then aborted and reported as a timeout). Never rejects.
  */
 export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest, options: FanoutOptions = {}): Promise<FanoutResult> {
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const transport = options.transport ?? defaultTransport();
   const observer = options.observer;
   const verifyLate = options.verifyLate ?? ((root: Uint8Array, candidate: CandidatePartial) => Promise.resolve(verifyPartial(root, candidate)));
   const started = performance.now();
@@ -191,7 +191,7 @@ export function fanOut(targets: readonly FanoutTarget[], request: FanoutRequest,
     const controller = new AbortController();
     pending.set(target.id, controller);
     const url = `${target.endpoint}/api/v1/eth2/distributed/sign/${request.composite}`;
-    void askOne(doFetch, url, target, request, controller.signal)
+    void askOne(transport, url, target, request, controller.signal)
       .then((answer) => {
         // Answered: no longer outstanding, whatever the answer is worth.
         pending.delete(target.id);
@@ -233,29 +233,27 @@ class DeadlineError extends Error {
 
 type Answer = { ok: true; body: Record<string, unknown> } | { ok: false; failure: ParticipantFailure };
 
-async function askOne(doFetch: FetchLike, url: string, target: FanoutTarget, request: FanoutRequest, signal: AbortSignal): Promise<Answer> {
+async function askOne(transport: ParticipantTransport, url: string, target: FanoutTarget, request: FanoutRequest, signal: AbortSignal): Promise<Answer> {
   const fail = (reason: FailureReason, message: string, status?: number): Answer => ({
     ok: false,
     failure: { id: target.id, reason, message, ...(status !== undefined ? { status } : {}) },
   });
-  let response: Response;
-  let text: string;
+  let response: { status: number; text: string };
   try {
-    response = await doFetch(url, {
+    response = await transport(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${target.token}` },
       body: request.body,
-      // A participant is not trusted to send the aggregator (and its token) elsewhere.
-      redirect: "error",
       signal,
+      maxBytes: MAX_RESPONSE_BYTES,
     });
-    text = await readLimited(response, MAX_RESPONSE_BYTES);
   } catch (err) {
     if (signal.aborted && signal.reason instanceof DeadlineError) return fail("timeout", `no answer within ${request.deadlineMs} ms`);
     const code = errorCode(err);
     if (code === "ECONNREFUSED") return fail("connection-refused", `connection refused (${target.endpoint})`);
     return fail("network-error", `${code ?? (err as Error).message} (${target.endpoint})`);
   }
+  const text = response.text;
   let json: unknown;
   try {
     json = text === "" ? undefined : JSON.parse(text);
@@ -306,29 +304,6 @@ function checkPartial(
 }
 
 /** The body as text, refusing (and dropping the connection of) an answer larger than `limit`. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ResponseTooLargeError(`answer larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-class ResponseTooLargeError extends Error {
-  override name = "ResponseTooLargeError";
-  readonly code = "RESPONSE_TOO_LARGE";
-}
-
 function participantMessage(json: unknown, text: string): string {
   const message = (json as { message?: unknown } | undefined)?.message;
   const raw = typeof message === "string" ? message : text;

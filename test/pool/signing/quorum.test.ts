@@ -1,6 +1,6 @@
 /**
  * The threshold path of the aggregator without HTTP: recovery from the first M partials verified
- * once; a forged partial still named (quorum.ts), and the fan-out (fanout.ts, with a fetch that
+ * once; a forged partial still named (quorum.ts), and the fan-out (fanout.ts, with a transport that
  * answers as participants would) dropping a forger that answered first, waiting for an honest
  * partial, and never settling on an unverified signature.
  */
@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { before, describe, test } from "node:test";
 import { PublicKey, SecretKey, Signature, verify } from "@chainsafe/blst";
 import { initThreshold, splitSecret, type ThresholdSplit } from "../../../src/bls/threshold.js";
-import { fanOut, type FanoutTarget, type FetchLike, type ParticipantFailure } from "../../../src/pool/signing/fanout.js";
+import { fanOut, type FanoutTarget, type ParticipantFailure } from "../../../src/pool/signing/fanout.js";
+import type { ParticipantTransport } from "../../../src/pool/signing/participant-http.js";
 import { type CandidatePartial, combine } from "../../../src/pool/signing/quorum.js";
 
 const ROOT = new Uint8Array(randomBytes(32));
@@ -72,25 +73,25 @@ describe("combining partials (quorum.ts)", () => {
 
 describe("the fan-out (fanout.ts)", () => {
   /** Participants answering after `delayMs[id]`, participant `liar` with a forged partial. */
-  function participants(delayMs: Record<number, number>, liar?: number): { targets: FanoutTarget[]; fetch: FetchLike } {
+  function participants(delayMs: Record<number, number>, liar?: number): { targets: FanoutTarget[]; transport: ParticipantTransport } {
     const targets = [1, 2, 3, 4].map((id) => ({ id, endpoint: `http://participant-${id}`, token: `t${id}`, componentKey: componentKey(id) }));
-    const fetch: FetchLike = async (url) => {
+    const transport: ParticipantTransport = async (url) => {
       const id = Number(/participant-(\d+)/.exec(url)![1]);
       const delay = delayMs[id];
       if (delay === undefined) throw Object.assign(new Error("refused"), { code: "ECONNREFUSED" });
       await new Promise((resolve) => setTimeout(resolve, delay));
       const signature = id === liar ? forged(id).signature : shareKey(id).sign(ROOT);
-      return new Response(JSON.stringify({ participant_id: String(id), signing_root: hex(ROOT), signature: signature.toHex(true) }), { status: 200 });
+      return { status: 200, text: JSON.stringify({ participant_id: String(id), signing_root: hex(ROOT), signature: signature.toHex(true) }) };
     };
-    return { targets, fetch };
+    return { targets, transport };
   }
   // The composite key only names the path here; the fake participants do not read it.
   const request = { composite: "0x" + "00".repeat(48), body: "{}", signingRoot: ROOT, threshold: 3, participants: 4, deadlineMs: 5000 };
 
   test("a forger answering first is named, an honest late partial completes the quorum", async () => {
     const failed: ParticipantFailure[] = [];
-    const { targets, fetch } = participants({ 1: 0, 2: 5, 3: 10, 4: 150 }, 1);
-    const result = await fanOut(targets, { ...request, compositeKey }, { fetch, observer: { participantDone: () => undefined, participantFailed: (f) => failed.push(f) } });
+    const { targets, transport } = participants({ 1: 0, 2: 5, 3: 10, 4: 150 }, 1);
+    const result = await fanOut(targets, { ...request, compositeKey }, { transport, observer: { participantDone: () => undefined, participantFailed: (f) => failed.push(f) } });
     assert.ok(result.signature !== undefined);
     assert.equal(hex(result.signature), hex(whole.sign(ROOT).toBytes(true)));
     assert.deepEqual(result.partials, [2, 3, 4]);
@@ -100,8 +101,8 @@ describe("the fan-out (fanout.ts)", () => {
   });
 
   test("a forger among exactly M answers: no signature, the forger named, the absent one too", async () => {
-    const { targets, fetch } = participants({ 1: 0, 2: 5, 3: 10 }, 2);
-    const result = await fanOut(targets, { ...request, compositeKey }, { fetch });
+    const { targets, transport } = participants({ 1: 0, 2: 5, 3: 10 }, 2);
+    const result = await fanOut(targets, { ...request, compositeKey }, { transport });
     assert.equal(result.signature, undefined);
     assert.deepEqual(result.partials, [1, 3]);
     assert.deepEqual(result.failures.map((f) => [f.id, f.reason]), [[2, "invalid-partial"], [4, "connection-refused"]]);
@@ -109,10 +110,10 @@ describe("the fan-out (fanout.ts)", () => {
 
   test("honest participants: the first M make the signature, the late one is still verified (for the metrics)", async () => {
     const done: Array<[number, boolean]> = [];
-    const { targets, fetch } = participants({ 1: 0, 2: 5, 3: 10, 4: 100 }, 4);
+    const { targets, transport } = participants({ 1: 0, 2: 5, 3: 10, 4: 100 }, 4);
     const late = new Promise<void>((resolve) => {
       void fanOut(targets, { ...request, compositeKey }, {
-        fetch,
+        transport,
         observer: {
           participantDone: (id, _s, ok) => {
             done.push([id, ok]);
