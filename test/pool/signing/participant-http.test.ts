@@ -29,6 +29,15 @@ describe("httpTransport", () => {
     "/target": (_request, response) => response.writeHead(200).end("followed"),
     "/large": (_request, response) => response.writeHead(200).end("x".repeat(10_000)),
     "/slow": () => undefined,
+    "/stalls": (_request, response) => {
+      response.writeHead(200, { "content-length": "100" });
+      response.write("partial");
+    },
+    "/cut": (request, response) => {
+      response.writeHead(200, { "content-length": "100" });
+      response.write("partial");
+      setTimeout(() => request.socket.destroy(), 50);
+    },
   };
 
   before(async () => {
@@ -90,6 +99,14 @@ describe("httpTransport", () => {
     const pending = post("/slow", { signal: controller.signal });
     setTimeout(() => controller.abort(new Error("deadline")), 50);
     await assert.rejects(pending);
+  });
+
+  test("an answer cut short is no answer: aborted mid-answer, or the connection dropped before its end", async () => {
+    const controller = new AbortController();
+    const pending = post("/stalls", { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("deadline")), 50);
+    await assert.rejects(pending, (err: Error) => err.name === "AbortError");
+    await assert.rejects(post("/cut"), (err: Error & { code?: string }) => err.code === "ECONNRESET");
   });
 
   test("a closed port fails with ECONNREFUSED", async () => {
