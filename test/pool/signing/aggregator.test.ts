@@ -24,42 +24,16 @@ import {
   makePool,
   type Misbehaviour,
   metricValue,
-  type RunningAggregator,
   type RunningParticipant,
-  startAggregator,
+  type Cluster,
+  signRequestsTo,
+  startCluster,
   startMisbehaving,
-  startParticipant,
-  type TestPool,
   verifiesComposite,
   wholeKeySignature,
 } from "./participant-harness.js";
 
 const ELECTRA = startSlot(ForkName.electra);
-
-interface Cluster {
-  pool: TestPool;
-  participants: RunningParticipant[];
-  aggregator: RunningAggregator;
-  close(): Promise<void>;
-}
-
-async function cluster(options: { deadlineMs?: number; honest?: number[] } = {}): Promise<Cluster> {
-  const pool = await makePool(3, 4);
-  const ids = options.honest ?? [1, 2, 3, 4];
-  const participants = await Promise.all(ids.map((id) => startParticipant(pool, id)));
-  const aggregator = await startAggregator(pool, { deadlineMs: options.deadlineMs ?? 2000 });
-  return {
-    pool,
-    participants,
-    aggregator,
-    async close() {
-      await aggregator.close();
-      await Promise.all(participants.map((p) => p.close()));
-    },
-  };
-}
-
-const totalRequests = (c: Cluster) => c.participants.reduce((sum, p) => sum + p.signRequests, 0);
 
 async function participantHistory(p: RunningParticipant): Promise<Array<{ signed_attestations: unknown[] }>> {
   return (JSON.parse(await p.core.exportProtection()) as { data: Array<{ signed_attestations: unknown[] }> }).data;
@@ -68,7 +42,7 @@ async function participantHistory(p: RunningParticipant): Promise<Array<{ signed
 describe("pool aggregator, 3-of-4, all participants up", () => {
   let c: Cluster;
   before(async () => {
-    c = await cluster();
+    c = await startCluster();
   });
   after(async () => {
     await c?.close();
@@ -93,7 +67,7 @@ describe("pool aggregator, 3-of-4, all participants up", () => {
       assert.equal(signature, wholeKeySignature(c.pool, k.root), `${k.name}: the whole key's own signature`);
     }
     // Every participant was asked every time (4 per request, identical body).
-    assert.equal(totalRequests(c), 4 * cases.length);
+    assert.equal(signRequestsTo(c), 4 * cases.length);
     // The aggregator recorded the composite key's attestations and block, nothing else.
     const exported = JSON.parse(await exportOf(c.aggregator.store)) as {
       data: Array<{ pubkey: string; signed_attestations: unknown[]; signed_blocks: unknown[] }>;
@@ -121,14 +95,14 @@ describe("pool aggregator, 3-of-4, all participants up", () => {
     const k = attestationCase(30, 31, 7);
     const first = await c.aggregator.sign(k.body);
     assert.equal(first.status, 200, first.text);
-    const asked = totalRequests(c);
+    const asked = signRequestsTo(c);
     const fanouts = c.aggregator.aggregator.stats.fanouts;
     // Another operator's validator client sends the same request (different JSON key order even).
     const reordered = { attestation: k.body.attestation, fork_info: k.body.fork_info, type: "ATTESTATION" };
     const second = await c.aggregator.sign(reordered);
     assert.equal(second.status, 200, second.text);
     assert.equal(second.json.signature, first.json.signature);
-    assert.equal(totalRequests(c), asked, "no participant was asked again");
+    assert.equal(signRequestsTo(c), asked, "no participant was asked again");
     assert.equal(c.aggregator.aggregator.stats.fanouts, fanouts);
     assert.ok(c.aggregator.aggregator.stats.cacheHits >= 1);
     // The cache is keyed by the signing root: a conflicting vote is a new message, checked and refused.
@@ -173,7 +147,7 @@ describe("pool aggregator, 3-of-4, all participants up", () => {
   });
 
   test("bad requests, unknown keys and other networks are answered without asking any participant", async () => {
-    const asked = totalRequests(c);
+    const asked = signRequestsTo(c);
     const k = attestationCase(50, 51);
     assert.equal((await c.aggregator.sign({ type: "ATTESTATION" })).status, 400);
     assert.equal((await c.aggregator.sign({ ...k.body, signingRoot: "0x" + "11".repeat(32) })).status, 400);
@@ -181,7 +155,7 @@ describe("pool aggregator, 3-of-4, all participants up", () => {
     const other = clone(k.body) as { fork_info: { genesis_validators_root: string } };
     other.fork_info.genesis_validators_root = "0x" + "22".repeat(32);
     assert.equal((await c.aggregator.sign(other)).status, 412);
-    assert.equal(totalRequests(c), asked);
+    assert.equal(signRequestsTo(c), asked);
   });
 
   test("batch endpoint: one result per identifier, the composite key signed, others 404", async () => {
@@ -224,7 +198,7 @@ describe("pool aggregator with participants down", () => {
   });
 
   test("one participant stopped: still signs; two stopped: 503 naming them, nothing signed", async () => {
-    c = await cluster();
+    c = await startCluster();
     await c.participants[3]!.stop();
     const one = attestationCase(60, 61);
     const signed = await c.aggregator.sign(one.body);
@@ -259,7 +233,7 @@ describe("pool aggregator with participants down", () => {
   });
 
   test("a participant that never answers is a timeout at the deadline", async () => {
-    c = await cluster({ deadlineMs: 400, honest: [1, 2] });
+    c = await startCluster({ deadlineMs: 400, honest: [1, 2] });
     const hang = await startMisbehaving(c.pool, 3, "hang");
     try {
       const started = performance.now();
@@ -285,7 +259,7 @@ describe("pool aggregator with a lying participant", () => {
   ];
   for (const [how, reason] of cases) {
     test(`participant 4 answers with ${how}: ignored, the 3 honest ones sign, metric ${reason}`, async () => {
-      const c = await cluster({ honest: [1, 2, 3] });
+      const c = await startCluster({ honest: [1, 2, 3] });
       const liar = await startMisbehaving(c.pool, 4, how);
       try {
         for (let i = 0; i < 3; i++) {
@@ -310,7 +284,7 @@ describe("pool aggregator with a lying participant", () => {
   }
 
   test("two liars and two honest participants: 503 naming the liars and why", async () => {
-    const c = await cluster({ honest: [1, 2] });
+    const c = await startCluster({ honest: [1, 2] });
     const liars = [await startMisbehaving(c.pool, 3, "other-share"), await startMisbehaving(c.pool, 4, "wrong-root")];
     try {
       const { status, json, text } = await c.aggregator.sign(attestationCase(90, 91).body);
@@ -327,7 +301,7 @@ describe("pool aggregator with a lying participant", () => {
 
 describe("the aggregator's own slashing protection", () => {
   test("refuses (412) a slashable attestation that the participants would sign: nothing released", async () => {
-    const c = await cluster();
+    const c = await startCluster();
     try {
       // The aggregator's history knows a vote the (fresh) participants do not.
       const earlier = attestationCase(100, 110, 1);

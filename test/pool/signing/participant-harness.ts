@@ -211,6 +211,35 @@ export async function startAggregator(
   };
 }
 
+/** A 3-of-4 pool: the `honest` participants (default all four) and its aggregator, all running. */
+export interface Cluster {
+  pool: TestPool;
+  participants: RunningParticipant[];
+  aggregator: RunningAggregator;
+  close(): Promise<void>;
+}
+
+export async function startCluster(
+  options: { deadlineMs?: number; honest?: number[]; participantPolicy?: Partial<SigningPolicy>; aggregatorPolicy?: Partial<SigningPolicy> } = {},
+): Promise<Cluster> {
+  const pool = await makePool(3, 4);
+  const ids = options.honest ?? [1, 2, 3, 4];
+  const participants = await Promise.all(ids.map((id) => startParticipant(pool, id, { policy: options.participantPolicy ?? {} })));
+  const aggregator = await startAggregator(pool, { deadlineMs: options.deadlineMs ?? 2000, policy: options.aggregatorPolicy ?? {} });
+  return {
+    pool,
+    participants,
+    aggregator,
+    async close() {
+      await aggregator.close();
+      await Promise.all(participants.map((p) => p.close()));
+    },
+  };
+}
+
+/** Sign requests the cluster's participants have received so far. */
+export const signRequestsTo = (cluster: Cluster): number => cluster.participants.reduce((sum, p) => sum + p.signRequests, 0);
+
 export function verifiesComposite(test: TestPool, root: string, signature: string): boolean {
   return verify(fromHex(root), test.compositeKey, Signature.fromHex(signature), true, true);
 }

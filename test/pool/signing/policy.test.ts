@@ -7,11 +7,10 @@ import { after, before, describe, test } from "node:test";
 import { genesisData } from "@lodestar/config/networks";
 import { DOMAIN_DEPOSIT, SLOTS_PER_EPOCH } from "@lodestar/params";
 import { ssz } from "@lodestar/types";
-import type { SigningPolicy } from "../../../src/protection/policy.js";
 import { hex, specDomain, specSigningRoot } from "../../eth/helpers.js";
 import { TEST_DEPOSIT_CREDENTIALS } from "../../helpers/policy.js";
 import { attestationCase, headerBlockCase } from "../../server/cases.js";
-import { MAINNET, makePool, type RunningAggregator, type RunningParticipant, startAggregator, startParticipant, type TestPool, verifiesComposite } from "./participant-harness.js";
+import { type Cluster, MAINNET, signRequestsTo, startCluster, verifiesComposite } from "./participant-harness.js";
 
 const nowEpoch = () => Math.floor((Date.now() - genesisData.mainnet.genesisTime * 1000) / (12_000 * SLOTS_PER_EPOCH));
 
@@ -23,34 +22,10 @@ function depositCase(composite: string, withdrawalCredentials: Uint8Array, genes
   };
 }
 
-interface Cluster {
-  pool: TestPool;
-  participants: RunningParticipant[];
-  aggregator: RunningAggregator;
-  close(): Promise<void>;
-}
-
-async function cluster(participantPolicy: Partial<SigningPolicy>, aggregatorPolicy: Partial<SigningPolicy> = {}): Promise<Cluster> {
-  const pool = await makePool(3, 4);
-  const participants = await Promise.all([1, 2, 3, 4].map((id) => startParticipant(pool, id, { policy: participantPolicy })));
-  const aggregator = await startAggregator(pool, { policy: aggregatorPolicy });
-  return {
-    pool,
-    participants,
-    aggregator,
-    async close() {
-      await aggregator.close();
-      await Promise.all(participants.map((p) => p.close()));
-    },
-  };
-}
-
-const requestsTo = (c: Cluster) => c.participants.reduce((sum, p) => sum + p.signRequests, 0);
-
 describe("policy at the aggregator (participants would sign)", () => {
   let c: Cluster;
   before(async () => {
-    c = await cluster({}, { depositAllow: [] });
+    c = await startCluster({ aggregatorPolicy: { depositAllow: [] } });
   });
   after(async () => {
     await c?.close();
@@ -67,7 +42,7 @@ describe("policy at the aggregator (participants would sign)", () => {
       assert.equal(json.error, "policy");
       assert.match(String(json.message), /deposit/);
     }
-    assert.equal(requestsTo(c), 0);
+    assert.equal(signRequestsTo(c), 0);
   });
 
   test("hole 2: a far-future attestation and block get 412 (not 503) before any fan-out; nothing is recorded anywhere", async () => {
@@ -77,7 +52,7 @@ describe("policy at the aggregator (participants would sign)", () => {
     const block = await c.aggregator.sign(headerBlockCase("FULU", 2 ** 40).body);
     assert.equal(block.status, 412, block.text);
     assert.match(String(block.json.message), /future/);
-    assert.equal(requestsTo(c), 0);
+    assert.equal(signRequestsTo(c), 0);
     for (const p of c.participants) assert.equal((JSON.parse(await p.core.exportProtection()) as { data: unknown[] }).data.length, 0);
     // The honest vote of the epoch still signs through the pool.
     const epoch = nowEpoch();
@@ -91,7 +66,7 @@ describe("policy at the aggregator (participants would sign)", () => {
 describe("policy at the participants (the aggregator would sign)", () => {
   test("participants with their start guard on: the aggregator answers 412 naming the start guard, not 503", async () => {
     const epoch = nowEpoch();
-    const c = await cluster({ startGuardEpoch: epoch + 1 });
+    const c = await startCluster({ participantPolicy: { startGuardEpoch: epoch + 1 } });
     try {
       const { status, json, text } = await c.aggregator.sign(attestationCase(epoch, epoch + 1).body);
       assert.equal(status, 412, text);
@@ -103,20 +78,20 @@ describe("policy at the participants (the aggregator would sign)", () => {
   });
 
   test("participants refusing a deposit the aggregator allows: 412 from the pool", async () => {
-    const c = await cluster({ depositAllow: [] });
+    const c = await startCluster({ participantPolicy: { depositAllow: [] } });
     try {
       const deposit = depositCase(c.pool.composite, TEST_DEPOSIT_CREDENTIALS);
       const { status, json, text } = await c.aggregator.sign(deposit.body);
       assert.equal(status, 412, text);
       assert.match(String(json.message), /deposit.*--deposit-allow/);
-      assert.ok(requestsTo(c) >= 2, "the participants were asked and refused");
+      assert.ok(signRequestsTo(c) >= 2, "the participants were asked and refused");
     } finally {
       await c.close();
     }
   });
 
   test("a deposit every party allows signs and verifies against the composite key (the allow-list is what decides)", async () => {
-    const c = await cluster({});
+    const c = await startCluster();
     try {
       const deposit = depositCase(c.pool.composite, TEST_DEPOSIT_CREDENTIALS);
       const { status, json, text } = await c.aggregator.sign(deposit.body);
