@@ -10,6 +10,11 @@ export function hexToBytes(hex: string): Buffer {
   return Buffer.from(hex.slice(2), "hex");
 }
 
+/** The bytes of hex with or without its 0x, as a Uint8Array of their own (not a view of a Buffer pool). */
+export function bytesOfHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
+}
+
 /**
  * Whether `value` is 0x-prefixed hex of whole bytes (the SSZ library's own parser is lax), and, when
  * `bytes` is given, of exactly that many bytes.

@@ -14,6 +14,7 @@ import { computeDomain, signingRootOf } from "../../eth/domain.js";
 import { voluntaryExitForkVersion } from "../../eth/exit-fork.js";
 import type { ForkInfo } from "../../eth/types.js";
 import { PoolError } from "../errors.js";
+import { bytesOfHex } from "../../util/hex.js";
 
 export interface ExitMessage {
   epoch: number;
@@ -26,17 +27,13 @@ export interface SignedVoluntaryExitJson {
   signature: string;
 }
 
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
-}
-
 /** The fork info of a beacon state at the network's latest scheduled fork. */
 function latestForkInfo(network: Network): ForkInfo {
   const scheduled = network.config.forksAscendingEpochOrder.filter((fork) => Number.isFinite(fork.epoch));
   const latest = scheduled[scheduled.length - 1]!;
   return {
     fork: { previousVersion: latest.prevVersion, currentVersion: latest.version, epoch: latest.epoch },
-    genesisValidatorsRoot: hexBytes(network.genesisValidatorsRoot),
+    genesisValidatorsRoot: bytesOfHex(network.genesisValidatorsRoot),
   };
 }
 
@@ -83,7 +80,7 @@ export function parseSignedExitJson(json: unknown, source: string): { message: E
   if (typeof doc.signature !== "string" || !/^0x[0-9a-fA-F]{192}$/.test(doc.signature)) {
     throw new PoolError("no-exit", `${source}: signature must be 0x and 192 hex digits`);
   }
-  return { message, signature: hexBytes(doc.signature) };
+  return { message, signature: bytesOfHex(doc.signature) };
 }
 
 /** A uint64 field in beacon-API form (a decimal string; a number is taken too) within 2^53. */

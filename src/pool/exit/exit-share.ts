@@ -21,6 +21,7 @@ import { PoolError } from "../errors.js";
 import { parseUint, signedExitJson, verifyExitSignature, voluntaryExitSigningRoot, type ExitMessage, type SignedVoluntaryExitJson } from "./exit-message.js";
 import { loadOperatorShare } from "../storage/operator-store.js";
 import { poolNetwork, type NetworkChoice } from "../pool-network.js";
+import { bytesOfHex } from "../../util/hex.js";
 
 export interface PartialExitJson {
   composite_public_key: string;
@@ -35,10 +36,6 @@ export interface SignExitShareOptions extends NetworkChoice {
   pool: PoolDefinition;
   validatorIndex: number;
   epoch: number;
-}
-
-function bytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
 }
 
 function hex(value: Uint8Array): string {
@@ -64,7 +61,7 @@ export async function signExitShare(options: SignExitShareOptions): Promise<Part
     share.shareSecret.fill(0);
   }
   const participant = pool.participants.find((p) => p.id === share.participantId);
-  if (participant === undefined || !verifyExitSignature(network, message, bytes(participant.componentPublicKey), signature)) {
+  if (participant === undefined || !verifyExitSignature(network, message, bytesOfHex(participant.componentPublicKey), signature)) {
     throw new PoolError("verification-failed", `the partial exit of participant ${share.participantId} does not verify against its component key; nothing written`);
   }
   return {
@@ -118,7 +115,7 @@ function parsePartial(pool: PoolDefinition, { source, json }: PartialExitSource)
     throw invalid(source, (err as Error).message);
   }
   if (typeof doc.signature !== "string" || !/^0x[0-9a-fA-F]{192}$/.test(doc.signature)) throw invalid(source, "signature must be 0x and 192 hex digits");
-  return { source, id, message, signature: bytes(doc.signature) };
+  return { source, id, message, signature: bytesOfHex(doc.signature) };
 }
 
 /** Verifies and combines partial exits (see above). */
@@ -141,7 +138,7 @@ export async function combineExitShares(pool: PoolDefinition, partials: readonly
   }
   for (const partial of parsed) {
     const participant = pool.participants.find((p) => p.id === partial.id)!;
-    if (!verifyExitSignature(network, partial.message, bytes(participant.componentPublicKey), partial.signature)) {
+    if (!verifyExitSignature(network, partial.message, bytesOfHex(participant.componentPublicKey), partial.signature)) {
       throw invalid(
         partial.source,
         `the signature does not verify against participant ${partial.id}'s component key: it is forged, damaged, or made by another participant`,
@@ -164,7 +161,7 @@ export async function combineExitShares(pool: PoolDefinition, partials: readonly
     if (err instanceof ThresholdError) throw new PoolError("invalid-partial", err.message, { cause: err });
     throw err;
   }
-  if (!verifyExitSignature(network, first.message, bytes(pool.compositePublicKey), signature)) {
+  if (!verifyExitSignature(network, first.message, bytesOfHex(pool.compositePublicKey), signature)) {
     throw new PoolError("verification-failed", `the combined exit does not verify against ${pool.compositePublicKey}; nothing written`);
   }
   return { signedExit: signedExitJson(first.message, signature), message: first.message, participants: used.map((p) => p.id) };

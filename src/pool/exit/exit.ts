@@ -21,6 +21,7 @@ import { submitVoluntaryExit, type BeaconAnswer } from "./beacon-client.js";
 import { loadPoolDefinitionCopy, presignedExitPath } from "../storage/pool-files.js";
 import { currentEpochOf, poolNetwork, type NetworkChoice } from "../pool-network.js";
 import { destroyWholeKey, loadWholeKey, wholeKeyState, type WholeKeyDestruction } from "../storage/whole-key.js";
+import { bytesOfHex } from "../../util/hex.js";
 
 export interface PresignExitOptions extends NetworkChoice {
   dataDir: string;
@@ -39,10 +40,6 @@ export interface PresignExitResult {
   /** DATA_DIR/exits/<composite>.json */
   path: string;
   destruction: WholeKeyDestruction;
-}
-
-function bytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
 }
 
 function checkIndex(value: number, what: string): number {
@@ -93,7 +90,7 @@ export async function presignExit(options: PresignExitOptions): Promise<PresignE
   } finally {
     whole.fill(0);
   }
-  if (!verifyExitSignature(network, message, bytes(pool.compositePublicKey), signature)) {
+  if (!verifyExitSignature(network, message, bytesOfHex(pool.compositePublicKey), signature)) {
     throw new PoolError("verification-failed", `the exit signed with the whole key does not verify against ${pool.compositePublicKey}; the key is kept and nothing stored`);
   }
   const json = signedExitJson(message, signature);
@@ -124,7 +121,7 @@ export function readPresignedExit(
     throw new PoolError("no-exit", `the pre-signed exit ${path} is damaged: ${(err as Error).message}`);
   }
   const { message, signature } = parseSignedExitJson(json, path);
-  if (!verifyExitSignature(network, message, bytes(pool.compositePublicKey), signature)) {
+  if (!verifyExitSignature(network, message, bytesOfHex(pool.compositePublicKey), signature)) {
     throw new PoolError("verification-failed", `the pre-signed exit ${path} does not verify against ${pool.compositePublicKey} on ${network.name}`);
   }
   return { json: signedExitJson(message, signature), message, path };
