@@ -24,6 +24,7 @@ import type {
 import { commitBoostChainId, commitBoostSigningRoot } from "./commit-boost-root.js";
 import { type ProxyKeyRecord, proxyKeyFilePath, readProxyKeyFile, writeProxyKeyFile } from "./commit-boost-proxy-file.js";
 import type { SigningCore } from "./signing-core.js";
+import { toHex as hex } from "../util/hex.js";
 
 export type { CommitmentRequest, ConsensusProxyMap, DelegationOutcome, ProxyScheme, SignedProxyDelegation };
 
@@ -135,10 +136,6 @@ export class CommitBoostSigner implements CommitBoostSigningApi {
     }
     return { ok: true, delegation: { message: { delegator: consensus, proxy }, signature: signed.signature } };
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes).toString("hex");
 }
 
 function newBlsProxy(): { proxy: string; secretKey: Uint8Array } {

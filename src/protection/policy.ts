@@ -15,6 +15,7 @@
  */
 import type { ProtectionFacts, SigningRequest } from "../eth/types.js";
 import { codedError } from "../errors/bulwark-error.js";
+import { toHex as hex } from "../util/hex.js";
 
 /** The network's clock: genesis time and slot length (Unix milliseconds). */
 export interface ChainClock {
@@ -192,10 +193,6 @@ export function describeDuration(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
-}
-
-function hex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes).toString("hex");
 }
 
 /** The start guard as /healthcheck shows it. */

@@ -24,6 +24,7 @@ import { savePoolDefinitionCopy } from "../storage/pool-files.js";
 import { encryptShare } from "./share-crypto.js";
 import { defaultThreshold, majorityThreshold, verifyPoolDefinition } from "./verify-pool.js";
 import { sealWholeKey } from "../storage/whole-key.js";
+import { toHex as hex } from "../../util/hex.js";
 
 export const POOL_FILE_NAME = "pool.json";
 
@@ -114,10 +115,6 @@ function checkOperators(operators: readonly OperatorSpec[]): OperatorSpec[] {
     seenEndpoint.set(operator.endpoint, operator.id);
   }
   return sorted;
-}
-
-function hex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes).toString("hex");
 }
 
 /** Signs a fixed test message with two M-subsets of shares, recovers, and verifies against the composite key. */

@@ -21,7 +21,7 @@ import { PoolError } from "../errors.js";
 import { parseUint, signedExitJson, verifyExitSignature, voluntaryExitSigningRoot, type ExitMessage, type SignedVoluntaryExitJson } from "./exit-message.js";
 import { loadOperatorShare } from "../storage/operator-store.js";
 import { poolNetwork, type NetworkChoice } from "../pool-network.js";
-import { bytesOfHex } from "../../util/hex.js";
+import { bytesOfHex, toHex as hex } from "../../util/hex.js";
 
 export interface PartialExitJson {
   composite_public_key: string;
@@ -36,10 +36,6 @@ export interface SignExitShareOptions extends NetworkChoice {
   pool: PoolDefinition;
   validatorIndex: number;
   epoch: number;
-}
-
-function hex(value: Uint8Array): string {
-  return "0x" + Buffer.from(value).toString("hex");
 }
 
 /** This operator's partial signature of the pool's exit, verified against its component key. */
