@@ -1,19 +1,20 @@
 /**
  * The signing core: owns the keys (inside its signing pool) and the protection store. For every
  * request it parses the typed payload, computes the signing root itself for the configured network,
- * checks and durably records slashing data for blocks and attestations, and only then signs.
+ * checks and records slashing data for blocks and attestations, signs what its protection allowed,
+ * and releases a signature only once that record is durable.
  */
 import { SignPool, type SignOptions } from "../bls/sign-pool.js";
 import type { SealedKeyStore } from "../keys/sealed-store.js";
 import type { Network } from "../config/networks.js";
-import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type SigningRequest, type SigningRootResult } from "../eth/index.js";
+import { BATCH_TYPES, computeSigningRoot, parseSigningRequest, type ProtectionFacts, type SigningRequest, type SigningRootResult } from "../eth/index.js";
 import { signErrorOf } from "../errors/route.js";
 import { checkBatchIdentifiers } from "../eth/batch-identifiers.js";
 import { checkPolicy, type SigningPolicy, startGuardStatus } from "../protection/policy.js";
 import { describeRefusal } from "../protection/rules.js";
 import type { ProtectionStore } from "../protection/store.js";
 import { protectionRequestOf } from "../protection/request-of.js";
-import type { ProtectionRequest } from "../protection/types.js";
+import type { Refusal } from "../protection/types.js";
 import type {
   BatchOutcome,
   CoreHealth,
@@ -55,6 +56,8 @@ const fail = (code: SignErrorCode, message: string): { ok: false; error: SignErr
   ok: false,
   error: { code, message },
 });
+
+const refusalOf = (refusal: Refusal): SignOutcome => ({ ok: false, error: { code: "slashing", message: describeRefusal(refusal), reason: refusal.reason } });
 
 /**
  * The one implementation of SigningCoreApi: the sign path is here, key management (import,
@@ -174,11 +177,9 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     if (!prepared.ok) return prepared;
     const { result } = prepared;
     if (prepared.refusal !== undefined) return prepared.refusal;
-    if (result.protection !== null) {
-      const refusal = await this.checkProtection([protectionRequestOf(key, result.signingRoot, result.protection)]);
-      if (refusal[0] !== undefined) return refusal[0];
-    }
-    return this.signRoot(key, result.signingRoot);
+    if (result.protection === null) return this.signRoot(key, result.signingRoot);
+    const [outcome] = await this.protectAndSign([key], result.signingRoot, result.protection);
+    return outcome!;
   }
 
   async signBatch(pubkeys: readonly string[], body: unknown): Promise<BatchOutcome> {
@@ -197,17 +198,13 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
       !this.keys.has(key) ? fail("unknown-key", `no key loaded for ${key}`) : prepared.refusal,
     );
     const facts = result.protection;
-    if (facts !== null) {
-      const known = keys.filter((_, i) => results[i] === undefined);
-      const refusals = await this.checkProtection(known.map((key) => protectionRequestOf(key, result.signingRoot, facts)));
-      let k = 0;
-      keys.forEach((_, i) => {
-        if (results[i] === undefined) results[i] = refusals[k++];
-      });
-    }
-    const signed = await Promise.all(
-      keys.map((key, i) => results[i] ?? this.signRoot(key, result.signingRoot, { batched: true })),
-    );
+    const known = keys.filter((_, i) => results[i] === undefined);
+    const outcomes =
+      facts === null
+        ? await Promise.all(known.map((key) => this.signRoot(key, result.signingRoot, { batched: true })))
+        : await this.protectAndSign(known, result.signingRoot, facts, { batched: true });
+    let k = 0;
+    const signed = results.map((outcome) => outcome ?? outcomes[k++]!);
     return { ok: true, results: signed };
   }
 
@@ -237,22 +234,41 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     }
   }
 
-  /** One refusal (or undefined when allowed) per request; any storage failure refuses them all. */
-  private async checkProtection(requests: ProtectionRequest[]): Promise<Array<SignOutcome | undefined>> {
+  /**
+   * Record-before-release, the one path every request with slashing data takes: each request is
+   * decided in its group's transaction; an allowed one is signed as soon as the decisions are made,
+   * while the commit waits for the disk; its signature is handed back only once the commit has
+   * returned (ProtectionStore.checkAndRecordWith). A refused request is never signed, and a failed
+   * commit refuses every request of its group, dropping any signature made for it.
+   */
+  private async protectAndSign(keys: readonly string[], root: Uint8Array, facts: ProtectionFacts, options: SignOptions = {}): Promise<SignOutcome[]> {
     const started = performance.now();
+    const requests = keys.map((key) => protectionRequestOf(key, root, facts));
+    const recorded = this.store.checkAndRecordWith(requests, (decisions) =>
+      Promise.all(decisions.map((decision, i) => (decision.allowed ? this.signRoot(keys[i]!, root, options) : refusalOf(decision.refusal)))),
+    );
+    // Until released: a key deleted meanwhile waits for this, so its exported history holds the record.
+    for (const key of new Set(keys)) this.track(key, recorded);
     try {
-      const decisions = await this.store.checkAndRecord(requests);
-      return decisions.map((decision) =>
-        decision.allowed
-          ? undefined
-          : { ok: false as const, error: { code: "slashing" as const, message: describeRefusal(decision.refusal), reason: decision.refusal.reason } },
-      );
+      const { prepared, committedAt } = await recorded;
+      this.observer?.protectionSeconds((committedAt - started) / 1000);
+      return prepared;
     } catch (err) {
-      const outcome = fail("internal", `slashing protection unavailable, not signed: ${(err as Error).message}`);
-      return requests.map(() => outcome);
-    } finally {
       this.observer?.protectionSeconds((performance.now() - started) / 1000);
+      const outcome = fail("internal", `slashing protection unavailable, not signed: ${(err as Error).message}`);
+      return keys.map(() => outcome);
     }
+  }
+
+  /** Keeps `work` in the key's in-flight set until it settles (removeKeys waits for the set). */
+  private track(key: string, work: Promise<unknown>): void {
+    const inFlight = this.signing.get(key) ?? new Set<Promise<unknown>>();
+    this.signing.set(key, inFlight.add(work));
+    const done = () => {
+      inFlight.delete(work);
+      if (inFlight.size === 0 && this.signing.get(key) === inFlight) this.signing.delete(key);
+    };
+    work.then(done, done);
   }
 
   private async signRoot(key: string, root: Uint8Array, options: SignOptions = {}): Promise<SignOutcome> {
@@ -260,8 +276,7 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
     if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
     const started = performance.now();
     const signing = this.pool.sign(key, root, options);
-    const inFlight = this.signing.get(key) ?? new Set<Promise<unknown>>();
-    this.signing.set(key, inFlight.add(signing));
+    this.track(key, signing);
     try {
       const signature = await signing;
       return { ok: true, signature: "0x" + Buffer.from(signature).toString("hex") };
@@ -270,8 +285,6 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
       if (!this.keys.has(key)) return fail("unknown-key", `key ${key} was removed`);
       return fail("internal", (err as Error).message);
     } finally {
-      inFlight.delete(signing);
-      if (inFlight.size === 0) this.signing.delete(key);
       this.observer?.signSeconds((performance.now() - started) / 1000);
     }
   }

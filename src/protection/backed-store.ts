@@ -5,7 +5,7 @@
  * writes, commit), imports, exports, prunes, a health probe and closing. A new table or method
  * goes into StorageBackend and each backend, and is exposed here.
  */
-import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
+import { GroupCommit, type GroupCommitOptions, type PrepareOnDecisions, type Recorded } from "./group-commit.js";
 import type { ValidatorHistory } from "./history.js";
 import { assertImportable } from "./request-checks.js";
 import { measureHealth } from "./store-health.js";
@@ -20,8 +20,12 @@ import {
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
 
 export interface StorageBackend {
-  /** Decides (decide.ts) and durably records one group in one transaction; rejects on any failure. */
-  commitGroup(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+  /**
+   * Decides (decide.ts) and durably records one group in one transaction: calls `decided` with the
+   * decisions once they are made and written, before COMMIT; resolves once COMMIT has returned;
+   * rejects on any failure (GroupCommitOptions.commit).
+   */
+  commitGroup(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
   /** Merges validated history in one transaction. */
   importHistory(validators: readonly ValidatorHistory[], options: ImportOptions): Promise<ImportSummary>;
   exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> | Iterable<ValidatorHistory>;
@@ -53,11 +57,15 @@ export abstract class BackedProtectionStore implements ProtectionStore {
     private readonly backend: StorageBackend,
     limits: GroupLimits,
   ) {
-    this.groups = new GroupCommit({ ...limits, commit: (requests) => backend.commitGroup(requests) });
+    this.groups = new GroupCommit({ ...limits, commit: (requests, decided) => backend.commitGroup(requests, decided) });
   }
 
-  checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
-    return this.groups.submit(requests);
+  async checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+    return (await this.groups.submit(requests, () => undefined)).decisions;
+  }
+
+  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>> {
+    return this.groups.submit(requests, prepare);
   }
 
   async importHistory(genesisValidatorsRoot: Root, validators: readonly ValidatorHistory[], options: ImportOptions = {}): Promise<ImportSummary> {

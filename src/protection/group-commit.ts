@@ -2,8 +2,14 @@
  * Group commit, shared by every protection store: calls to `checkAndRecord` made while the database
  * is busy (or in the same event-loop turn) join one transaction, so many requests cost one durable
  * commit. Each request is still decided after every earlier one (decide.ts), so the guarantees are
- * those of one call at a time. A group's promises settle only once its commit has returned: a
- * caller never sees a decision whose record is not durable.
+ * those of one call at a time.
+ *
+ * Each caller may hand in work to start on its decisions as soon as the group's transaction has
+ * made them, while the commit is still on its way to disk (`submit(requests, prepare)`; the signing
+ * core signs there, so that the fsync and the BLS signing overlap). The caller gets that work's
+ * result only once the commit has returned: a promise of this class never settles with a decision
+ * whose record is not durable, and when the commit fails the work's result is dropped and the call
+ * is refused.
  */
 import { invalidRequestReason } from "./request-checks.js";
 import { ProtectionStoreError } from "./store.js";
@@ -21,13 +27,31 @@ export interface GroupCommitOptions {
    * one keeps collecting callers until the writer is free, so a commit serves as many as it can.
    */
   partialGroupsWait?: boolean;
-  /** Decides and durably records one group in one transaction; rejects on any storage failure. */
-  commit(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+  /**
+   * Decides and durably records one group in one transaction. Calls `decided` once, with one
+   * decision per request, as soon as the transaction has made them (records written, commit not
+   * yet returned); resolves once the commit has returned. Rejects on any storage failure, before
+   * or after `decided`.
+   */
+  commit(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
 }
+
+/** What a call gets back, once its group's commit has returned. */
+export interface Recorded<T> {
+  decisions: Decision[];
+  /** The result of the work started on the decisions while the commit ran. */
+  prepared: T;
+  /** performance.now() when the commit returned. */
+  committedAt: number;
+}
+
+/** Work on a call's decisions, started before they are durable; its result is handed over only after. */
+export type PrepareOnDecisions<T> = (decisions: Decision[]) => T | Promise<T>;
 
 interface PendingCall {
   requests: readonly ProtectionRequest[];
-  resolve: (decisions: Decision[]) => void;
+  prepare: PrepareOnDecisions<unknown>;
+  resolve: (recorded: Recorded<unknown>) => void;
   reject: (error: Error) => void;
 }
 
@@ -47,13 +71,13 @@ export class GroupCommit {
     return this.closing;
   }
 
-  submit(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+  submit<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>> {
     if (this.closing) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
     const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
     if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
-    if (requests.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.pending.push({ requests, resolve, reject });
+    if (requests.length === 0) return Promise.resolve(prepare([])).then((prepared) => ({ decisions: [], prepared, committedAt: performance.now() }));
+    return new Promise<Recorded<T>>((resolve, reject) => {
+      this.pending.push({ requests, prepare, resolve: resolve as (recorded: Recorded<unknown>) => void, reject });
       this.pendingRequests += requests.length;
       // A full group goes at once, so that signing can start on it instead of waiting for a
       // commit of the whole burst; otherwise the calls of this event-loop turn go together.
@@ -93,9 +117,24 @@ export class GroupCommit {
   }
 
   private async commitGroup(calls: readonly PendingCall[]): Promise<void> {
-    let decisions: Decision[];
+    const requests = calls.flatMap((call) => call.requests);
+    let decisions: Decision[] | undefined;
+    let prepared: Array<Promise<unknown>> = [];
+    const decided = (made: Decision[]) => {
+      if (decisions !== undefined || made.length !== requests.length) return;
+      decisions = made;
+      let offset = 0;
+      prepared = calls.map((call) => {
+        const own = made.slice(offset, (offset += call.requests.length));
+        const work = Promise.resolve().then(() => call.prepare(own));
+        // Handled below once the commit has returned; dropped (never handed over) if it fails.
+        work.catch(() => undefined);
+        return work;
+      });
+    };
     try {
-      decisions = await this.options.commit(calls.flatMap((call) => call.requests));
+      await this.options.commit(requests, decided);
+      if (decisions === undefined) throw new Error(`the commit returned without ${requests.length} decisions`);
       this.lastWriteError = undefined;
     } catch (err) {
       this.lastWriteError = (err as Error).message;
@@ -103,11 +142,13 @@ export class GroupCommit {
       for (const call of calls) call.reject(error);
       return;
     }
+    // Durable: only now does each caller get its decisions and the work done on them.
+    const committedAt = performance.now();
     let offset = 0;
-    for (const call of calls) {
-      call.resolve(decisions.slice(offset, offset + call.requests.length));
-      offset += call.requests.length;
-    }
+    calls.forEach((call, i) => {
+      const own = decisions!.slice(offset, (offset += call.requests.length));
+      prepared[i]!.then((value) => call.resolve({ decisions: own, prepared: value, committedAt }), call.reject);
+    });
   }
 
   /** Refuses new calls and settles every queued and running one. */

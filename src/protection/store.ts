@@ -7,6 +7,7 @@
  * - on any storage failure the promise rejects and nothing may be signed (fail closed).
  */
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
+import type { PrepareOnDecisions, Recorded } from "./group-commit.js";
 import type { ValidatorHistory } from "./history.js";
 import { BulwarkError, codedError } from "../errors/bulwark-error.js";
 
@@ -59,6 +60,16 @@ export interface ProtectionStore {
    * ones. Returns one decision per request.
    */
   checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]>;
+
+  /**
+   * checkAndRecord, with work started on the decisions as soon as the transaction has made them,
+   * while its commit is still on its way to disk: the signing core signs the allowed requests
+   * there, so that the commit and the BLS signing overlap. The promise resolves, with the decisions
+   * and the work's result, only once the commit has returned; when the commit fails it rejects and
+   * the work's result is dropped. So whatever `prepare` makes reaches the caller only for requests
+   * whose records are durable (record-before-release).
+   */
+  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>>;
 
   /** Merges EIP-3076 history into the database in one transaction: all of it or none. */
   importHistory(

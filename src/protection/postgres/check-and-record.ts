@@ -3,7 +3,8 @@
  * writers lock and every validator's lock (locks.ts), one statement reading exactly the history the
  * pure rules need, the decisions in order (decide.ts), one statement inserting the allowed records,
  * and COMMIT. The read runs in a statement begun after the locks were granted, so it sees every
- * earlier commit for these validators, in this process or another.
+ * earlier commit for these validators, in this process or another. The decisions are handed out
+ * before COMMIT (the caller starts signing on them) and count only once COMMIT has returned.
  */
 import type pg from "pg";
 import { decideInOrder, emptyHistory, type GroupOutcome, type StoredHistory } from "../decide.js";
@@ -88,14 +89,18 @@ SELECT (SELECT COUNT(*) FROM blocks)::int AS blocks, (SELECT COUNT(*) FROM attes
 
 const hex = (value: string) => value.slice(2).toLowerCase();
 
-/** Decides and records one group on `client`, committing before it returns. */
-export async function checkAndRecordGroup(client: pg.PoolClient, requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+/** Decides and records one group on `client`: `decided` gets the decisions before COMMIT, which has returned when this resolves. */
+export async function checkAndRecordGroup(
+  client: pg.PoolClient,
+  requests: readonly ProtectionRequest[],
+  decided: (decisions: Decision[]) => void,
+): Promise<void> {
   // One round trip: the transaction, the shared writers lock, then the validators' locks in order.
   await client.query(`${begin()} ${lockValidatorsSql(requests.map((request) => request.pubkey))}`);
   const outcome = decideInOrder(requests, await readHistories(client, requests));
   await writeRecords(client, outcome);
+  decided(outcome.decisions);
   await commit(client);
-  return outcome.decisions;
 }
 
 async function readHistories(client: pg.PoolClient, requests: readonly ProtectionRequest[]): Promise<StoredHistory[]> {

@@ -3,7 +3,8 @@
  *
  * Every `checkAndRecord` group is ONE transaction (check-and-record.ts): advisory locks per
  * validator (locks.ts), the candidate records read under them, the shared decision path
- * (../decide.ts), the new records written, COMMIT before any promise resolves. Calls that arrive
+ * (../decide.ts), the new records written, COMMIT before any promise resolves (the decisions go
+ * out before COMMIT, so that signing overlaps it; see ProtectionStore.checkAndRecordWith). Calls that arrive
  * while the pool is busy share a transaction (../group-commit.ts). Any failure rejects every call
  * of its group with ProtectionStoreError: the connection is destroyed, the server rolls the
  * transaction back, nothing is signed. The pool opens fresh connections when the database is back;
@@ -24,7 +25,7 @@ const MAX_GROUP_REQUESTS = 128;
 
 function postgresBackend(connection: Connection, genesisValidatorsRoot: Root): StorageBackend {
   return {
-    commitGroup: (requests) => withConnection(connection, (client) => checkAndRecordGroup(client, requests)),
+    commitGroup: (requests, decided) => withConnection(connection, (client) => checkAndRecordGroup(client, requests, decided)),
     importHistory: (validators, options) => importHistory(connection, validators, options),
     exportHistory: (pubkeys) => exportHistory(connection, pubkeys),
     listValidators: () => listValidators(connection),

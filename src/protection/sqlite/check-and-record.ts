@@ -1,8 +1,8 @@
 /**
  * One signing group in one SQLite transaction (BEGIN IMMEDIATE: another connection or process
  * writing the same file waits for the lock): the candidate records of every request read first,
- * the shared decision path (../decide.ts), the allowed records written, COMMIT (fsync'd, WAL with
- * synchronous=FULL) before the decisions are returned.
+ * the shared decision path (../decide.ts), the allowed records written, the decisions handed out,
+ * then COMMIT (fsync'd, WAL with synchronous=FULL); the decisions count only once it has returned.
  */
 import type Database from "better-sqlite3";
 import { decideInOrder, emptyHistory, type StoredHistory } from "../decide.js";
@@ -11,24 +11,42 @@ import { hexToBytes } from "../../util/hex.js";
 import type { Decision, ProtectionRequest } from "../types.js";
 import { prepareRecords, type Records, toAttestationRecord } from "./records.js";
 
-/** A function deciding and durably recording one group on `db`; it throws on any storage failure. */
-export function groupCommitter(db: Database.Database): (requests: readonly ProtectionRequest[]) => Decision[] {
+/**
+ * A function deciding and durably recording one group on `db`: BEGIN IMMEDIATE, the histories
+ * read, the decisions made and the allowed records written, `decided` called with the decisions,
+ * then COMMIT. It returns once COMMIT has; on any failure it rolls back and throws (after
+ * `decided`, too: the decisions then count for nothing).
+ */
+export function groupCommitter(db: Database.Database): (requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void) => void {
   const records = prepareRecords(db);
-  const run = db.transaction((requests: readonly ProtectionRequest[]): Decision[] => {
-    // The ids read in this transaction, so that a write does not look them up again; gone with it.
-    const ids = new Map<string, number>();
-    const histories = requests.map((request) => readHistory(records, request, ids));
-    const outcome = decideInOrder(requests, histories);
-    const idOf = (pubkey: string): number => {
-      let id = ids.get(pubkey);
-      if (id === undefined) ids.set(pubkey, (id = records.validatorIdFor(hexToBytes(pubkey))));
-      return id;
-    };
-    for (const block of outcome.newBlocks) records.addBlock(idOf(block.pubkey), block.slot, block.signingRoot);
-    for (const att of outcome.newAttestations) records.addAttestation(idOf(att.pubkey), att.sourceEpoch, att.targetEpoch, att.signingRoot);
-    return outcome.decisions;
-  });
-  return (requests) => run.immediate(requests);
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
+  return (requests, decided) => {
+    begin.run();
+    try {
+      decided(decideAndWrite(records, requests));
+      commit.run();
+    } catch (err) {
+      if (db.inTransaction) rollback.run();
+      throw err;
+    }
+  };
+}
+
+function decideAndWrite(records: Records, requests: readonly ProtectionRequest[]): Decision[] {
+  // The ids read in this transaction, so that a write does not look them up again; gone with it.
+  const ids = new Map<string, number>();
+  const histories = requests.map((request) => readHistory(records, request, ids));
+  const outcome = decideInOrder(requests, histories);
+  const idOf = (pubkey: string): number => {
+    let id = ids.get(pubkey);
+    if (id === undefined) ids.set(pubkey, (id = records.validatorIdFor(hexToBytes(pubkey))));
+    return id;
+  };
+  for (const block of outcome.newBlocks) records.addBlock(idOf(block.pubkey), block.slot, block.signingRoot);
+  for (const att of outcome.newAttestations) records.addAttestation(idOf(att.pubkey), att.sourceEpoch, att.targetEpoch, att.signingRoot);
+  return outcome.decisions;
 }
 
 function readHistory(records: Records, request: ProtectionRequest, ids: Map<string, number>): StoredHistory {

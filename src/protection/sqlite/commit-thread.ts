@@ -8,7 +8,8 @@ import type { Decision, ProtectionRequest } from "../types.js";
 import type { CommitMessage, CommitReply, CommitThreadData } from "./commit-protocol.js";
 
 interface InFlight {
-  resolve: (decisions: Decision[]) => void;
+  decided: (decisions: Decision[]) => void;
+  resolve: () => void;
   reject: (error: Error) => void;
 }
 
@@ -26,11 +27,12 @@ export class SqliteCommitThread {
     this.thread = this.start();
   }
 
-  commit(requests: readonly ProtectionRequest[]): Promise<Decision[]> {
+  /** Commits one group: `decided` gets its decisions before COMMIT, which has returned when this resolves. */
+  commit(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void> {
     const { worker, inFlight } = (this.thread ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      inFlight.set(id, { resolve, reject });
+      inFlight.set(id, { decided, resolve, reject });
       worker.ref();
       const message: CommitMessage = { type: "commit", id, requests };
       worker.postMessage(message);
@@ -57,10 +59,14 @@ export class SqliteCommitThread {
     worker.on("message", (reply: CommitReply) => {
       const call = inFlight.get(reply.id);
       if (call === undefined) return;
+      if ("decisions" in reply) {
+        call.decided(reply.decisions);
+        return;
+      }
       inFlight.delete(reply.id);
       if (inFlight.size === 0) worker.unref();
       if ("error" in reply) call.reject(new Error(reply.error));
-      else call.resolve(reply.decisions);
+      else call.resolve();
     });
     const fail = (reason: string) => {
       if (this.thread === thread) this.thread = undefined;

@@ -2,7 +2,8 @@
  * The SQLite commit thread: owns one connection to the database file and runs each signing group
  * (check-and-record.ts) there, so that the fsync of a commit never blocks the event loop that
  * parses HTTP and hands signatures out. Groups arrive one at a time and are committed in order;
- * a reply leaves only after its transaction has committed.
+ * each group's decisions leave as soon as its transaction has made them, and its `committed` reply
+ * only after COMMIT has returned.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type Database from "better-sqlite3";
@@ -13,7 +14,7 @@ import { connect } from "./schema.js";
 
 const { path } = workerData as CommitThreadData;
 let db: Database.Database | undefined;
-let commit: ((requests: readonly ProtectionRequest[]) => Decision[]) | undefined;
+let commit: ((requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void) => void) | undefined;
 
 parentPort!.on("message", (message: CommitMessage) => {
   if (message.type === "close") {
@@ -26,7 +27,10 @@ parentPort!.on("message", (message: CommitMessage) => {
     // Prepared lazily, and again after a failure: a table that is back makes the next group work.
     db ??= connect(path, { mustExist: true });
     commit ??= groupCommitter(db);
-    reply = { id: message.id, decisions: commit(message.requests) };
+    const { id } = message;
+    // The decisions go out before COMMIT, so that the signing threads work while it waits for the disk.
+    commit(message.requests, (decisions) => parentPort!.postMessage({ id, decisions } satisfies CommitReply));
+    reply = { id, committed: true };
   } catch (err) {
     commit = undefined;
     reply = { id: message.id, error: (err as Error).message };

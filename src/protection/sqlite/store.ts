@@ -35,7 +35,7 @@ function sqliteBackend(db: Database.Database, path: string): StorageBackend {
   const interchange = prepareInterchange(db);
   const tombstones = prepareTombstones(db);
   return {
-    commitGroup: (requests) => commitThread.commit(requests),
+    commitGroup: (requests, decided) => commitThread.commit(requests, decided),
     importHistory: async (validators, options) => interchange.importHistory(validators, options),
     exportHistory: (pubkeys) => interchange.exportHistory(pubkeys),
     listValidators: async () => interchange.listValidators(),

@@ -153,6 +153,30 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
       await store.close();
     });
 
+    test("checkAndRecordWith: the work gets the group's decisions, and its result comes back once the records are durable", async () => {
+      const database = await backend.freshDatabase();
+      const store = await backend.open(database, GVR);
+      const other = await backend.open(database, GVR);
+      try {
+        const seen: string[][] = [];
+        const first = store.checkAndRecordWith([att(1, 2, 1), att(1, 2, 2)], (decisions) => (seen.push(summarise(decisions)), "signed"));
+        const second = store.checkAndRecordWith([att(1, 2, 1)], async (decisions) => (seen.push(summarise(decisions)), "repeat signed"));
+        const [a, b] = await Promise.all([first, second]);
+        assert.deepEqual(seen, [["record", "double-vote"], ["repeat"]], "each call's work saw its own decisions, in order");
+        assert.equal(a.prepared, "signed");
+        assert.equal(b.prepared, "repeat signed");
+        assert.deepEqual(summarise(a.decisions), ["record", "double-vote"]);
+        // Resolved means committed: another connection sees the record at once.
+        assert.deepEqual(summarise(await other.checkAndRecord([att(1, 2, 3)])), ["double-vote"]);
+        // Work that fails reaches its caller; the records of its group were committed all the same.
+        await assert.rejects(store.checkAndRecordWith([att(2, 3, 1)], () => Promise.reject(new Error("signing failed"))), /signing failed/);
+        assert.deepEqual(summarise(await other.checkAndRecord([att(2, 3, 2)])), ["double-vote"]);
+      } finally {
+        await other.close();
+        await store.close();
+      }
+    });
+
     test("50 concurrent conflicting calls for one key yield exactly one allowed", async () => {
       const store = await backend.open(await backend.freshDatabase(), GVR, { concurrency: 4 });
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.checkAndRecord([att(10, 11, i + 1)])));
