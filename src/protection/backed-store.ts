@@ -5,16 +5,18 @@
  * writes, commit), imports, exports, prunes, a health probe and closing. A new table or method
  * goes into StorageBackend and each backend, and is exposed here.
  */
-import { GroupCommit, type GroupCommitOptions, type PrepareOnDecisions, type Recorded } from "./group-commit.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 import type { ValidatorHistory } from "./history.js";
 import { assertImportable } from "./request-checks.js";
 import { measureHealth } from "./store-health.js";
 import {
   type ImportOptions,
   type ImportSummary,
+  type PrepareOnDecisions,
   type ProtectionStore,
   ProtectionStoreError,
   type PruneSummary,
+  type Recorded,
   type StoreHealth,
 } from "./store.js";
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";

@@ -12,7 +12,7 @@
  * is refused.
  */
 import { invalidRequestReason } from "./request-checks.js";
-import { ProtectionStoreError } from "./store.js";
+import { type PrepareOnDecisions, ProtectionStoreError, type Recorded } from "./store.js";
 import type { Decision, ProtectionRequest } from "./types.js";
 
 export interface GroupCommitOptions {
@@ -35,18 +35,6 @@ export interface GroupCommitOptions {
    */
   commit(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
 }
-
-/** What a call gets back, once its group's commit has returned. */
-export interface Recorded<T> {
-  decisions: Decision[];
-  /** The result of the work started on the decisions while the commit ran. */
-  prepared: T;
-  /** performance.now() when the commit returned. */
-  committedAt: number;
-}
-
-/** Work on a call's decisions, started before they are durable; its result is handed over only after. */
-export type PrepareOnDecisions<T> = (decisions: Decision[]) => T | Promise<T>;
 
 interface PendingCall {
   requests: readonly ProtectionRequest[];

@@ -7,9 +7,20 @@
  * - on any storage failure the promise rejects and nothing may be signed (fail closed).
  */
 import type { Decision, ProtectionRequest, Pubkey, Root } from "./types.js";
-import type { PrepareOnDecisions, Recorded } from "./group-commit.js";
 import type { ValidatorHistory } from "./history.js";
 import { BulwarkError, codedError } from "../errors/bulwark-error.js";
+
+/** What a call gets back, once its group's commit has returned. */
+export interface Recorded<T> {
+  decisions: Decision[];
+  /** The result of the work started on the decisions while the commit ran. */
+  prepared: T;
+  /** performance.now() when the commit returned. */
+  committedAt: number;
+}
+
+/** Work on a call's decisions, started before they are durable; its result is handed over only after. */
+export type PrepareOnDecisions<T> = (decisions: Decision[]) => T | Promise<T>;
 
 export interface ImportSummary {
   validators: number;
