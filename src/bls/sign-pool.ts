@@ -78,6 +78,13 @@ export class SignPool {
     return this.workers.length;
   }
 
+  /** Signatures asked for and not yet made (queued here or at a worker). */
+  get backlog(): number {
+    let items = this.queue.length;
+    for (const worker of this.workers) items += worker.outstanding;
+    return items;
+  }
+
   /** Hands keys to every worker. Callers keep no other copy of the secrets they pass. */
   addKeys(keys: ReadonlyArray<{ pubkey: string; secretKey: Uint8Array }>): void {
     const entries: Array<[number, Uint8Array]> = keys.map((k) => {

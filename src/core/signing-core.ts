@@ -57,6 +57,9 @@ const fail = (code: SignErrorCode, message: string): { ok: false; error: SignErr
   error: { code, message },
 });
 
+/** See signingThreadsBusy. */
+const HOLD_BACKLOG_PER_THREAD = 24;
+
 const refusalOf = (refusal: Refusal): SignOutcome => ({ ok: false, error: { code: "slashing", message: describeRefusal(refusal), reason: refusal.reason } });
 
 /**
@@ -244,8 +247,10 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
   private async protectAndSign(keys: readonly string[], root: Uint8Array, facts: ProtectionFacts, options: SignOptions = {}): Promise<SignOutcome[]> {
     const started = performance.now();
     const requests = keys.map((key) => protectionRequestOf(key, root, facts));
-    const recorded = this.store.checkAndRecordWith(requests, (decisions) =>
-      Promise.all(decisions.map((decision, i) => (decision.allowed ? this.signRoot(keys[i]!, root, options) : refusalOf(decision.refusal)))),
+    const recorded = this.store.checkAndRecordWith(
+      requests,
+      (decisions) => Promise.all(decisions.map((decision, i) => (decision.allowed ? this.signRoot(keys[i]!, root, options) : refusalOf(decision.refusal)))),
+      { holdWhile: this.signingThreadsBusy },
     );
     // Until released: a key deleted meanwhile waits for this, so its exported history holds the record.
     for (const key of new Set(keys)) this.track(key, recorded);
@@ -259,6 +264,12 @@ export class SigningCore implements SigningCoreApi, LoadedKeys {
       return keys.map(() => outcome);
     }
   }
+
+  /**
+   * The signing threads have enough queued that a commit held back for a fuller group costs no
+   * signing time: HOLD_BACKLOG_PER_THREAD signatures each is several milliseconds of work.
+   */
+  private readonly signingThreadsBusy = () => this.pool.backlog >= HOLD_BACKLOG_PER_THREAD * this.pool.size;
 
   /** Keeps `work` in the key's in-flight set until it settles (removeKeys waits for the set). */
   private track(key: string, work: Promise<unknown>): void {

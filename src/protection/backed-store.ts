@@ -10,6 +10,7 @@ import type { ValidatorHistory } from "./history.js";
 import { assertImportable } from "./request-checks.js";
 import { measureHealth } from "./store-health.js";
 import {
+  type CommitCallOptions,
   type ImportOptions,
   type ImportSummary,
   type PrepareOnDecisions,
@@ -66,8 +67,8 @@ export abstract class BackedProtectionStore implements ProtectionStore {
     return (await this.groups.submit(requests, () => undefined)).decisions;
   }
 
-  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>> {
-    return this.groups.submit(requests, prepare);
+  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>, options?: CommitCallOptions): Promise<Recorded<T>> {
+    return this.groups.submit(requests, prepare, options);
   }
 
   async importHistory(genesisValidatorsRoot: Root, validators: readonly ValidatorHistory[], options: ImportOptions = {}): Promise<ImportSummary> {

@@ -12,7 +12,7 @@
  * is refused.
  */
 import { invalidRequestReason } from "./request-checks.js";
-import { type PrepareOnDecisions, ProtectionStoreError, type Recorded } from "./store.js";
+import { type CommitCallOptions, type PrepareOnDecisions, ProtectionStoreError, type Recorded } from "./store.js";
 import type { Decision, ProtectionRequest } from "./types.js";
 
 export interface GroupCommitOptions {
@@ -27,6 +27,8 @@ export interface GroupCommitOptions {
    * one keeps collecting callers until the writer is free, so a commit serves as many as it can.
    */
   partialGroupsWait?: boolean;
+  /** The longest a partial group is held for callers that can wait (default MAX_HOLD_MS). */
+  maxHoldMs?: number;
   /**
    * Decides and durably records one group in one transaction. Calls `decided` once, with one
    * decision per request, as soon as the transaction has made them (records written, commit not
@@ -36,9 +38,17 @@ export interface GroupCommitOptions {
   commit(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
 }
 
+/**
+ * How long a partial group may be held for more calls while all its callers say they can wait
+ * (CommitCallOptions.holdWhile), counted from the arrival of its oldest call.
+ */
+export const MAX_HOLD_MS = 10;
+
 interface PendingCall {
   requests: readonly ProtectionRequest[];
   prepare: PrepareOnDecisions<unknown>;
+  holdWhile: (() => boolean) | undefined;
+  arrivedAt: number;
   resolve: (recorded: Recorded<unknown>) => void;
   reject: (error: Error) => void;
 }
@@ -47,6 +57,7 @@ export class GroupCommit {
   private pending: PendingCall[] = [];
   private pendingRequests = 0;
   private dispatchScheduled = false;
+  private holdTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
   private closing = false;
@@ -59,13 +70,20 @@ export class GroupCommit {
     return this.closing;
   }
 
-  submit<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>> {
+  submit<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>, options: CommitCallOptions = {}): Promise<Recorded<T>> {
     if (this.closing) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
     const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
     if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
     if (requests.length === 0) return Promise.resolve(prepare([])).then((prepared) => ({ decisions: [], prepared, committedAt: performance.now() }));
     return new Promise<Recorded<T>>((resolve, reject) => {
-      this.pending.push({ requests, prepare, resolve: resolve as (recorded: Recorded<unknown>) => void, reject });
+      this.pending.push({
+        requests,
+        prepare,
+        holdWhile: options.holdWhile,
+        arrivedAt: performance.now(),
+        resolve: resolve as (recorded: Recorded<unknown>) => void,
+        reject,
+      });
       this.pendingRequests += requests.length;
       // A full group goes at once, so that signing can start on it instead of waiting for a
       // commit of the whole burst; otherwise the calls of this event-loop turn go together.
@@ -85,7 +103,9 @@ export class GroupCommit {
 
   private dispatch(): void {
     while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
-      if (this.options.partialGroupsWait === true && this.inFlight > 0 && this.pendingRequests < this.options.maxGroupRequests) return;
+      const partial = this.pendingRequests < this.options.maxGroupRequests;
+      if (this.options.partialGroupsWait === true && this.inFlight > 0 && partial) return;
+      if (partial && !this.closing && this.holding()) return;
       const calls: PendingCall[] = [];
       let size = 0;
       while (this.pending.length > 0 && (calls.length === 0 || size + this.pending[0]!.requests.length <= this.options.maxGroupRequests)) {
@@ -102,6 +122,22 @@ export class GroupCommit {
       });
       this.running.add(run);
     }
+  }
+
+  /**
+   * A partial group is held while every caller in it can wait (their signing threads have plenty
+   * queued, so an earlier commit gains them nothing) and its oldest call is under maxHoldMs old:
+   * a fuller group costs fewer commits. Looked at again every millisecond.
+   */
+  private holding(): boolean {
+    const oldest = this.pending[0];
+    if (oldest === undefined || performance.now() - oldest.arrivedAt >= (this.options.maxHoldMs ?? MAX_HOLD_MS)) return false;
+    if (!this.pending.every((call) => call.holdWhile?.() === true)) return false;
+    this.holdTimer ??= setTimeout(() => {
+      this.holdTimer = undefined;
+      this.dispatch();
+    }, 1);
+    return true;
   }
 
   private async commitGroup(calls: readonly PendingCall[]): Promise<void> {

@@ -22,6 +22,16 @@ export interface Recorded<T> {
 /** Work on a call's decisions, started before they are durable; its result is handed over only after. */
 export type PrepareOnDecisions<T> = (decisions: Decision[]) => T | Promise<T>;
 
+/** How one call may be grouped (ProtectionStore.checkAndRecordWith). */
+export interface CommitCallOptions {
+  /**
+   * While this returns true the caller can wait for a fuller group: its commit may be held back
+   * (at most group-commit.ts MAX_HOLD_MS) so that more requests share it. The signing core says so
+   * while its signing threads have plenty queued.
+   */
+  holdWhile?: () => boolean;
+}
+
 export interface ImportSummary {
   validators: number;
   blocksAdded: number;
@@ -80,7 +90,7 @@ export interface ProtectionStore {
    * the work's result is dropped. So whatever `prepare` makes reaches the caller only for requests
    * whose records are durable (record-before-release).
    */
-  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>): Promise<Recorded<T>>;
+  checkAndRecordWith<T>(requests: readonly ProtectionRequest[], prepare: PrepareOnDecisions<T>, options?: CommitCallOptions): Promise<Recorded<T>>;
 
   /** Merges EIP-3076 history into the database in one transaction: all of it or none. */
   importHistory(

@@ -177,3 +177,71 @@ test("work that fails reaches its caller, after the commit; the group's other ca
   await assert.rejects(failing, /signing thread died/);
   assert.equal((await fine).prepared, "ok");
 });
+
+test("a partial group is held while every caller can wait, at most maxHoldMs; a full group, or a caller that cannot wait, ends the hold", async () => {
+  const { groups, commit } = heldCommits();
+  const maxHoldMs = 200;
+  const group = new GroupCommit({ maxGroupRequests: 6, maxInFlight: 1, partialGroupsWait: true, maxHoldMs, commit });
+  let busy = true;
+  const canWait = { holdWhile: () => busy };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Held for at most maxHoldMs from the oldest call, gathering the calls that come meanwhile.
+  const started = performance.now();
+  const held = [group.submit(calls(1, 1)[0]!, decisionsOnly, canWait)];
+  await turn();
+  assert.equal(groups.length, 0, "held while its caller can wait");
+  await sleep(2);
+  held.push(group.submit(calls(1, 2, 10)[0]!, decisionsOnly, canWait));
+  while (groups.length === 0 && performance.now() - started < 1000) await sleep(1);
+  assert.equal(groups.length, 1, "the hold ends");
+  assert.ok(performance.now() - started >= maxHoldMs, "not before maxHoldMs");
+  assert.deepEqual(groups.map((g) => g.requests.length), [3], "the calls that came meanwhile share the commit");
+  groups[0]!.release();
+  await Promise.all(held);
+
+  // A caller that cannot wait ends the hold of the whole group at once.
+  const waiting = group.submit(calls(1, 1, 20)[0]!, decisionsOnly, canWait);
+  await turn();
+  assert.equal(groups.length, 1);
+  const urgent = group.submit(calls(1, 1, 30)[0]!, decisionsOnly);
+  await turn();
+  assert.deepEqual(groups.slice(1).map((g) => g.requests.length), [2], "an urgent caller takes the held ones along");
+  groups[1]!.release();
+  await Promise.all([waiting, urgent]);
+
+  // A full group never waits.
+  group.submit(calls(1, 6, 40)[0]!, decisionsOnly, canWait);
+  assert.equal(groups.length, 3, "a full group goes at once, without even a turn");
+  groups[2]!.release();
+
+});
+
+test("a hold ends as soon as its callers can no longer wait", async () => {
+  const { groups, commit } = heldCommits();
+  // A long hold, so that only the callers' change can end it within the test.
+  const group = new GroupCommit({ maxGroupRequests: 6, maxInFlight: 1, partialGroupsWait: true, maxHoldMs: 60_000, commit });
+  let busy = true;
+  const held = group.submit(calls(1, 1)[0]!, decisionsOnly, { holdWhile: () => busy });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(groups.length, 0, "held");
+  busy = false;
+  const ended = performance.now();
+  while (groups.length === 0 && performance.now() - ended < 5000) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(groups.length, 1, "sent once the caller can no longer wait");
+  assert.ok(performance.now() - ended < 1000, "looked at again every few milliseconds");
+  groups[0]!.release();
+  await held;
+});
+
+test("close does not wait for a hold", async () => {
+  const { groups, commit } = heldCommits();
+  const group = new GroupCommit({ maxGroupRequests: 6, maxInFlight: 1, commit });
+  const held = group.submit(calls(1, 1)[0]!, decisionsOnly, { holdWhile: () => true });
+  await turn();
+  assert.equal(groups.length, 0);
+  const closing = group.close();
+  assert.equal(groups.length, 1, "closing sends the held group at once");
+  groups[0]!.release();
+  await Promise.all([closing, held]);
+});
