@@ -132,7 +132,14 @@ export class GroupCommit {
   private holding(): boolean {
     const oldest = this.pending[0];
     if (oldest === undefined || performance.now() - oldest.arrivedAt >= (this.options.maxHoldMs ?? MAX_HOLD_MS)) return false;
-    if (!this.pending.every((call) => call.holdWhile?.() === true)) return false;
+    // Calls of one caller share one function: each is asked once, not once per call.
+    let asked: (() => boolean) | undefined;
+    for (const call of this.pending) {
+      if (call.holdWhile === undefined) return false;
+      if (call.holdWhile === asked) continue;
+      if (!call.holdWhile()) return false;
+      asked = call.holdWhile;
+    }
     this.holdTimer ??= setTimeout(() => {
       this.holdTimer = undefined;
       this.dispatch();
