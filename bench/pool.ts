@@ -37,7 +37,7 @@ import { buildParticipantApp, prepareShares } from "../src/pool/signing/particip
 import { SqliteProtectionStore } from "../src/protection/sqlite-store.js";
 import { buildApp } from "../src/server/app.js";
 import { SignerMetrics } from "../src/server/metrics.js";
-import { recordGoal } from "./goals.js";
+import { noteUnderGoals, recordGoal } from "./goals.js";
 import { type Benchmark, type BenchRow, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
 
 const REQUESTS = 300;
@@ -247,6 +247,13 @@ async function runPool(threshold: number, participants: number, memory: boolean)
         `pool p50 ${pool50.toFixed(2)} ms, single signer p50 ${ref50.toFixed(2)} ms; least possible (one signer's answer + the combination alone) ` +
           `${least.toFixed(2)} ms = ${(least / ref50).toFixed(2)} x; a participant's answer p50 ${part50.toFixed(2)} ms = ${(part50 / ref50).toFixed(2)} x a signer's, ` +
           "five parties sharing this machine's cores and disk",
+      );
+    }
+    if (memory && threshold === 3 && participants === 4) {
+      // The goal is measured with the stores on disk; five machines would not share one disk.
+      noteUnderGoals(
+        `pool 3-of-4 with every store in memory (the five parties' fsyncs no longer queue on one disk): pool p50 ${pool50.toFixed(2)} ms = ` +
+          `${(pool50 / ref50).toFixed(2)} x a single signer in memory (p50 ${ref50.toFixed(2)} ms); a participant's answer p50 ${latencyStats(participantMs).p50Ms.toFixed(2)} ms`,
       );
     }
     const storage = memory ? "every SQLite store in /dev/shm (fsync ~free)" : "SQLite with fsync at each party, one disk";
