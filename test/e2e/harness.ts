@@ -175,6 +175,21 @@ export async function startBulwark(args: readonly string[], options: RunOptions 
 }
 
 /** A TCP port that was free a moment ago (bound to port 0, then released). */
+/**
+ * The server's log lines once `ready` holds for them. A child's stdout reaches this process on
+ * its own schedule: an HTTP answer can arrive before the line the server logged while making it.
+ * Fails after `timeoutMs`, naming `what`.
+ */
+export async function logsWhen(server: Pick<Bulwark, "logs">, ready: (lines: LogLine[]) => boolean, what: string, timeoutMs = 10_000): Promise<LogLine[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = server.logs();
+    if (ready(lines)) return lines;
+    if (Date.now() > deadline) throw new Error(`no log line ${what} within ${timeoutMs} ms; the log has ${lines.length} lines`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, "127.0.0.1");

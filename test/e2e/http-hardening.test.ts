@@ -17,7 +17,7 @@ import { after, describe, test } from "node:test";
 import { create } from "@chainsafe/bls-keystore";
 import { tempDir } from "../helpers/temp.js";
 import { cheapKeystore, keystoreName, type Layout, testKey, writeKeystore } from "../keys/fixtures.js";
-import { apiTokenHeader, type Bulwark, request, startBulwark } from "./harness.js";
+import { apiTokenHeader, type Bulwark, type LogLine, logsWhen, request, startBulwark } from "./harness.js";
 import { network, randaoReveal, signatureOf, verifies } from "./requests.js";
 
 const HOODI = network("hoodi");
@@ -63,7 +63,11 @@ function rssMiB(pid: number): number {
 
 /** The "loaded keystores" log lines: one per load of the keystore directory. */
 function keystoreLoads(server: Bulwark): Array<{ decrypted: number; unchanged: number }> {
-  return server.logs().filter((line) => line.msg === "loaded keystores") as unknown as Array<{ decrypted: number; unchanged: number }>;
+  return keystoreLoadsIn(server.logs());
+}
+
+function keystoreLoadsIn(lines: LogLine[]): Array<{ decrypted: number; unchanged: number }> {
+  return lines.filter((line) => line.msg === "loaded keystores") as unknown as Array<{ decrypted: number; unchanged: number }>;
 }
 
 async function ordinarySignature(server: Bulwark, pubkey: string, epoch: number): Promise<void> {
@@ -109,6 +113,7 @@ describe("POST /reload needs the API token, runs one at a time, decrypts only ch
     );
     assert.deepEqual(authorized.map((r) => r.status), Array(8).fill(200), authorized.map((r) => r.body).join("\n"));
     for (const answer of authorized) assert.deepEqual(JSON.parse(answer.body), { added: 0, removed: 0 });
+    await logsWhen(server, (lines) => keystoreLoadsIn(lines).length >= 2, "of a reload");
     const loads = keystoreLoads(server).slice(1);
     assert.ok(loads.length >= 1 && loads.length <= 2, `8 concurrent reloads read the directory ${loads.length} times (one at a time, one queued)`);
     for (const load of loads) assert.deepEqual([load.decrypted, load.unchanged], [0, 2], "an unchanged keystore was decrypted again");
@@ -117,9 +122,10 @@ describe("POST /reload needs the API token, runs one at a time, decrypts only ch
 
     // A changed file (new password) is decrypted again, and only that one.
     await writeKeystore(where, keystoreName(1), await cheapKeystore(light, "light-password-2"), "light-password-2");
+    const loadsBefore = keystoreLoads(server).length;
     const changed = await request(`${server.url}/reload`, { method: "POST", headers: apiTokenHeader(where.dataDir), timeoutMs: 60_000 });
     assert.equal(changed.status, 200, changed.body);
-    const last = keystoreLoads(server).at(-1)!;
+    const last = keystoreLoadsIn(await logsWhen(server, (lines) => keystoreLoadsIn(lines).length > loadsBefore, "of the reload after the change")).at(-1)!;
     assert.deepEqual([last.decrypted, last.unchanged], [1, 1]);
     await ordinarySignature(server, light.pubkey, 70_001);
     await ordinarySignature(server, heavy.pubkey, 70_001);
