@@ -74,7 +74,7 @@ export class GroupCommit {
     if (this.closing) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
     const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
     if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
-    if (requests.length === 0) return Promise.resolve(prepare([])).then((prepared) => ({ decisions: [], prepared, committedAt: performance.now() }));
+    if (requests.length === 0) return Promise.resolve([]).then(prepare).then((prepared) => ({ decisions: [], prepared, committedAt: performance.now() }));
     return new Promise<Recorded<T>>((resolve, reject) => {
       this.pending.push({
         requests,
@@ -149,23 +149,22 @@ export class GroupCommit {
 
   private async commitGroup(calls: readonly PendingCall[]): Promise<void> {
     const requests = calls.flatMap((call) => call.requests);
-    let decisions: Decision[] | undefined;
-    let prepared: Array<Promise<unknown>> = [];
+    /** Each call's own decisions and the work started on them, once the transaction has decided. */
+    let started: Array<{ decisions: Decision[]; work: Promise<unknown> }> | undefined;
     const decided = (made: Decision[]) => {
-      if (decisions !== undefined || made.length !== requests.length) return;
-      decisions = made;
+      if (started !== undefined || made.length !== requests.length) return;
       let offset = 0;
-      prepared = calls.map((call) => {
+      started = calls.map((call) => {
         const own = made.slice(offset, (offset += call.requests.length));
-        const work = Promise.resolve().then(() => call.prepare(own));
+        const work = Promise.resolve(own).then(call.prepare);
         // Handled below once the commit has returned; dropped (never handed over) if it fails.
         work.catch(() => undefined);
-        return work;
+        return { decisions: own, work };
       });
     };
     try {
       await this.options.commit(requests, decided);
-      if (decisions === undefined) throw new Error(`the commit returned without ${requests.length} decisions`);
+      if (started === undefined) throw new Error(`the commit returned without ${requests.length} decisions`);
       this.lastWriteError = undefined;
     } catch (err) {
       this.lastWriteError = (err as Error).message;
@@ -175,10 +174,10 @@ export class GroupCommit {
     }
     // Durable: only now does each caller get its decisions and the work done on them.
     const committedAt = performance.now();
-    let offset = 0;
+    const ready = started;
     calls.forEach((call, i) => {
-      const own = decisions!.slice(offset, (offset += call.requests.length));
-      prepared[i]!.then((value) => call.resolve({ decisions: own, prepared: value, committedAt }), call.reject);
+      const { decisions, work } = ready[i]!;
+      work.then((prepared) => call.resolve({ decisions, prepared, committedAt }), call.reject);
     });
   }
 
