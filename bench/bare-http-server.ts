@@ -61,7 +61,37 @@ async function fastifyWithSigningRoot(): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
-const SERVERS: Record<string, () => Promise<number>> = { "node-http": nodeHttp, fastify, "fastify+root": fastifyWithSigningRoot };
+/**
+ * The signer with its protection taken out: fastify, request validation and signing root, then
+ * the signer's own signing pool (one thread per core, real blst with one key). No slashing
+ * protection, no metrics, no logging: what bulwark serve would cost if recording were free.
+ */
+async function fastifySigning(): Promise<number> {
+  const { useFastHasher } = await import("../src/util/fast-hasher.js");
+  useFastHasher();
+  const { resolveNetwork } = await import("../src/config/networks.js");
+  const { computeSigningRoot, parseSigningRequest } = await import("../src/eth/index.js");
+  const { SignPool } = await import("../src/bls/sign-pool.js");
+  const { toHex } = await import("../src/util/hex.js");
+  const network = resolveNetwork("mainnet");
+  const pool = new SignPool();
+  const KEY = "bench-key";
+  pool.addKeys([{ pubkey: KEY, secretKey: new Uint8Array(32).fill(7) }]);
+  const app = Fastify({ logger: false });
+  app.post<{ Params: { identifier: string } }>("/api/v1/eth2/sign/:identifier", async (request, reply) => {
+    let root: Uint8Array;
+    try {
+      root = computeSigningRoot(network, parseSigningRequest(request.body)).signingRoot;
+    } catch (err) {
+      return reply.code(400).send({ message: (err as Error).message });
+    }
+    return { signature: toHex(await pool.sign(KEY, root)) };
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  return (app.server.address() as AddressInfo).port;
+}
+
+const SERVERS: Record<string, () => Promise<number>> = { "node-http": nodeHttp, fastify, "fastify+root": fastifyWithSigningRoot, "fastify+root+sign": fastifySigning };
 const port = await SERVERS[process.argv[2] ?? ""]?.();
 if (port === undefined) {
   console.error(`usage: bare-http-server.js ${Object.keys(SERVERS).join("|")}`);

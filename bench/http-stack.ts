@@ -6,6 +6,8 @@
  * signer can remove; with the raw blst CPU per signature it bounds the HTTP/floor ratio any Node.js
  * signer could reach on these cores: blst / (blst + stack). What the signer adds beyond the last
  * one is protection (its commit thread), the hand-off to the signing threads, metrics and GC.
+ * The `fastify+root+sign` variant adds the signing back (the signer's signing pool, real blst on
+ * every core) but still records nothing: bulwark serve without its slashing protection.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -13,18 +15,25 @@ import { closedLoop, requestBytes } from "./http-client.js";
 import { threadCpuSeconds } from "./http-server.js";
 
 const SECONDS = 5;
-const CONNECTIONS = 128;
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
-  variant: "node-http" | "fastify" | "fastify+root";
+  variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+sign";
+  connections: number;
   requests: number;
   seconds: number;
   /** CPU seconds of the server process per request (every thread). */
   cpuPerRequest: number;
+  /** CPU seconds of this process (the load generator) per request. */
+  clientCpuPerRequest: number;
 }
 
-export async function measureStackFloor(variant: StackFloor["variant"], request: () => { path: string; body: string }): Promise<StackFloor> {
+export async function measureStackFloor(
+  variant: StackFloor["variant"],
+  connections: number,
+  request: () => { path: string; body: string },
+  seconds = SECONDS,
+): Promise<StackFloor> {
   const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -39,8 +48,8 @@ export async function measureStackFloor(variant: StackFloor["variant"], request:
     const host = `127.0.0.1:${port}`;
     const load = () =>
       closedLoop({ host: "127.0.0.1", port }, {
-        connections: CONNECTIONS,
-        seconds: SECONDS,
+        connections,
+        seconds,
         request: () => {
           const { path, body } = request();
           return requestBytes("POST", path, host, body);
@@ -48,11 +57,20 @@ export async function measureStackFloor(variant: StackFloor["variant"], request:
       });
     await load(); // warm-up: JIT and connections
     const before = threadCpuSeconds(child.pid!);
+    const clientBefore = process.cpuUsage();
     const result = await load();
+    const client = process.cpuUsage(clientBefore);
     const after = threadCpuSeconds(child.pid!);
     const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return { variant, requests: result.ok, seconds: result.seconds, cpuPerRequest: cpu / result.ok };
+    return {
+      variant,
+      connections,
+      requests: result.ok,
+      seconds: result.seconds,
+      cpuPerRequest: cpu / result.ok,
+      clientCpuPerRequest: (client.user + client.system) / 1e6 / result.ok,
+    };
   } finally {
     child.kill("SIGKILL");
   }

@@ -6,9 +6,11 @@
  *   2. attestations over HTTP (a closed loop per connection, distinct validators, rising epochs: nothing refused);
  *   3. a burst of one attestation from each of 2,000 validators, all in flight at once;
  *   4. batch signing (POST /api/v1/eth2/sign, 100 identifiers per ATTESTATION request);
- *   5. the main thread's time per request by stage (HTTP parse, JSON, SSZ hashing, protection,
+ *   5. ceilings from floors measured in the same run (bench/http-ceilings.ts): the HTTP stack alone,
+ *      the durable record alone, the signer with its protection taken out;
+ *   6. the main thread's time per request by stage (HTTP parse, JSON, SSZ hashing, protection,
  *      worker hand-off, response, ...), from a second, CPU-profiled server (main-thread-budget.ts);
- *   6. start-up with 10,000 cheap keystores (separate benchmark, http-startup-10k).
+ *   7. start-up with 10,000 cheap keystores (separate benchmark, http-startup-10k).
  *
  * Figures and ratios only, never pass/fail. The load generator runs in this process and competes
  * with the server for the same cores; the server's own CPU time is read from /proc to show it.
@@ -22,7 +24,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { attestationBodies } from "./attestation-bodies.js";
 import { noteUnderGoals, recordGoal } from "./goals.js";
-import { measureStackFloor } from "./http-stack.js";
+import { measureCeilings } from "./http-ceilings.js";
 import { type Benchmark, type BenchRow, formatRate, latencyStats, makeTempDir, removeTempDir } from "./harness.js";
 import { type ClosedLoopResult, closedLoop, openConnections, type RawHttpConnection, requestBytes } from "./http-client.js";
 import { writeCheapKeystores } from "./http-keys.js";
@@ -518,6 +520,8 @@ const httpSigning: Benchmark = {
       const referenceMs = (KEYS * (1000 / (burstFloor.rate / cores))) / cores;
       const burstSignUs = (1e6 / (burstFloor.rate / cores)).toFixed(0);
       let worstBurst = 0;
+      /** The load generator's CPU per request in the measured bursts, the least of them (for the burst's ceiling). */
+      let burstClientCpu: number | undefined;
       bursts.value.forEach((o, b) => {
         const stats = latencyStats(o.value.latencies);
         const label = b === 0 ? "warm-up burst" : `burst ${b}/${BURSTS}`;
@@ -528,6 +532,7 @@ const httpSigning: Benchmark = {
         );
         if (b === BURSTS) for (const line of describeCpu(o, cores, KEYS - o.value.refused, burstFloor)) log(line);
         if (b > 0) {
+          burstClientCpu = Math.min(burstClientCpu ?? Infinity, o.benchCpuSeconds / KEYS);
           worstBurst = Math.max(worstBurst, stats.p99Ms / referenceMs);
           recordGoal("burst", worstBurst, `reference ${referenceMs.toFixed(0)} ms; worst of ${BURSTS} bursts (the warm-up burst not counted)${contention(o)}`);
           summary.push(
@@ -597,25 +602,24 @@ const httpSigning: Benchmark = {
       if (server.warnings() > 0) log(`server logged ${server.warnings()} warnings (refusals are warnings): ${server.lastLogLines().slice(-3).join(" | ")}`);
       await server.stop();
 
-      // 5. The HTTP stack alone under the same load: the part of the overhead no signer change removes.
+      // 5. Ceilings: the same load against the HTTP stack alone and against the signer without
+      // protection, and the durable record alone; what no change inside the signer can pass here.
       log("");
-      const us = (seconds: number) => `${(seconds * 1e6).toFixed(0)} us`;
-      for (const variant of ["node-http", "fastify", "fastify+root"] as const) {
-        const stack = await measureStackFloor(variant, () => {
+      const ceilings = await measureCeilings({
+        floor: () => blstFloor(cores, PHASE_FLOOR_SECONDS),
+        request: () => {
           const { pubkey, target } = plan.nextSingle();
           return { path: `/api/v1/eth2/sign/${pubkey}`, body: plan.body(target) };
-        });
-        // Against the floor measured next to the 128-connection phase, the one compared with.
-        const blstCpu = serverCpu128?.floorCpuPerSig ?? initialFloor.cpuPerSig;
-        const ceiling = blstCpu / (blstCpu + stack.cpuPerRequest);
-        const what = variant === "fastify+root" ? "fastify + request validation and signing root" : `${variant}, fixed answer`;
-        const line =
-          `HTTP stack alone (${what}, 128 connections): ${us(stack.cpuPerRequest)} CPU per request; ` +
-          `ceiling for a signer on it: raw blst ${us(blstCpu)} / (blst + stack) = ${ceiling.toFixed(2)} x floor` +
-          (serverCpu128 ? `; bulwark serve: ${us(serverCpu128.perSig - blstCpu)} above blst per signature (main thread ${us(serverCpu128.main)})` : "");
+        },
+        burstClientCpuPerRequest: burstClientCpu,
+        batchSize: BATCH_SIZE,
+      });
+      for (const line of ceilings.lines) log(line);
+      rows.push(...ceilings.rows);
+      if (serverCpu128) {
+        const line = `bulwark serve, 128 connections: ${((serverCpu128.perSig - serverCpu128.floorCpuPerSig) * 1e6).toFixed(0)} us CPU above blst per signature (main thread ${(serverCpu128.main * 1e6).toFixed(0)} us)`;
         log(line);
         noteUnderGoals(line);
-        rows.push({ measurement: `HTTP stack alone, ${variant}, 128 conns`, count: stack.requests, unit: "reqs", seconds: stack.seconds, note: `${us(stack.cpuPerRequest)} CPU/request; ceiling ${ceiling.toFixed(2)} x floor` });
       }
 
       // 6. Where the main thread's time goes, per request.
