@@ -48,6 +48,20 @@ export function recordGoal(id: GoalId, value: number, context: string): void {
   measured.set(id, { value, context });
 }
 
+/**
+ * A ceiling that rounds to the target would read as if it met it: it then gets as many more digits
+ * as it takes to show on which side it lies.
+ */
+function formatCeiling(goal: Goal, value: number): string {
+  const text = goal.format(value);
+  if (text !== goal.format(Number(/[\d.]+/.exec(goal.goal)?.[0] ?? NaN))) return text;
+  for (let digits = 3; digits <= 6; digits++) {
+    const finer = text.replace(/[\d.]+/, value.toFixed(digits));
+    if (Number(/[\d.]+/.exec(finer)![0]) !== Number(/[\d.]+/.exec(goal.goal)![0])) return finer;
+  }
+  return text;
+}
+
 /** The goal table, in GOALS order, for the goals this run measured. */
 export function renderGoals(): string | undefined {
   const rows = (Object.keys(GOALS) as GoalId[]).flatMap((id) => {
@@ -58,7 +72,7 @@ export function renderGoals(): string | undefined {
     // A ceiling is a bound the figure cannot pass; whether the goal lies beyond it is the goal's own test.
     const reach = ceiling === undefined ? "" : goal.met(ceiling.value) ? "within reach" : "OUT OF REACH here";
     return [
-      [goal.measure, goal.format(figure.value), goal.goal, goal.met(figure.value) ? "met" : "NOT met", ceiling ? goal.format(ceiling.value) : "-", reach, figure.context],
+      [goal.measure, goal.format(figure.value), goal.goal, goal.met(figure.value) ? "met" : "NOT met", ceiling ? formatCeiling(goal, ceiling.value) : "-", reach, figure.context],
     ];
   });
   if (rows.length === 0) return undefined;
