@@ -34,6 +34,21 @@ export async function measureStackFloor(
   request: () => { path: string; body: string },
   seconds = SECONDS,
 ): Promise<StackFloor> {
+  return (await measureStackWindows(variant, connections, request, seconds, 1, async () => undefined))[0]!.stack;
+}
+
+/**
+ * One server, warmed once, then `windows` measured windows of the same load; `between` runs after
+ * each window with no load on the server (the caller measures its raw blst floor there).
+ */
+export async function measureStackWindows<T>(
+  variant: StackFloor["variant"],
+  connections: number,
+  request: () => { path: string; body: string },
+  seconds: number,
+  windows: number,
+  between: () => Promise<T>,
+): Promise<Array<{ stack: StackFloor; after: T }>> {
   const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -56,21 +71,26 @@ export async function measureStackFloor(
         },
       });
     await load(); // warm-up: JIT and connections
-    const before = threadCpuSeconds(child.pid!);
-    const clientBefore = process.cpuUsage();
-    const result = await load();
-    const client = process.cpuUsage(clientBefore);
-    const after = threadCpuSeconds(child.pid!);
-    const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return {
-      variant,
-      connections,
-      requests: result.ok,
-      seconds: result.seconds,
-      cpuPerRequest: cpu / result.ok,
-      clientCpuPerRequest: (client.user + client.system) / 1e6 / result.ok,
-    };
+    const measured: Array<{ stack: StackFloor; after: T }> = [];
+    for (let window = 0; window < windows; window++) {
+      const before = threadCpuSeconds(child.pid!);
+      const clientBefore = process.cpuUsage();
+      const result = await load();
+      const client = process.cpuUsage(clientBefore);
+      const after = threadCpuSeconds(child.pid!);
+      const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      const stack = {
+        variant,
+        connections,
+        requests: result.ok,
+        seconds: result.seconds,
+        cpuPerRequest: cpu / result.ok,
+        clientCpuPerRequest: (client.user + client.system) / 1e6 / result.ok,
+      };
+      measured.push({ stack, after: await between() });
+    }
+    return measured;
   } finally {
     child.kill("SIGKILL");
   }

@@ -464,14 +464,14 @@ const httpSigning: Benchmark = {
       // Each phase is compared with the raw floor measured right before and right after it, the
       // faster of the two: the host's speed drifts within a minute, and a floor measured in a slow
       // moment would flatter the phase.
-      const floorAround = async <T>(phase: string, run: () => Promise<T>): Promise<{ value: T; floor: Floor }> => {
+      const floorAround = async <T>(phase: string, run: () => Promise<T>): Promise<{ value: T; floor: Floor; slower: Floor }> => {
         const before = await blstFloor(cores, PHASE_FLOOR_SECONDS);
         const value = await run();
         const after = await blstFloor(cores, PHASE_FLOOR_SECONDS);
         const floor = after.rate > before.rate ? after : before;
         const us = (f: Floor) => `${fmt(f.rate)} sigs/s (CPU ${(f.cpuPerSig * 1e6).toFixed(0)} us per signature, threads got ${(100 * f.coreShare).toFixed(0)}% of a core)`;
         log(`\nraw blst floor around ${phase}: ${us(before)} right before, ${us(after)} right after; compared with the faster`);
-        return { value, floor };
+        return { value, floor, slower: floor === after ? before : after };
       };
       for (const conns of THROUGHPUT_CONNECTIONS) {
         const { value: o, floor } = await floorAround(`${conns} connections`, () => observe(server!, cores, () => attestationLoad(server!, plan, conns, THROUGHPUT_SECONDS)));
@@ -611,7 +611,7 @@ const httpSigning: Benchmark = {
           const { pubkey, target } = plan.nextSingle();
           return { path: `/api/v1/eth2/sign/${pubkey}`, body: plan.body(target) };
         },
-        burstClientCpuPerRequest: burstClientCpu,
+        burstClient: burstClientCpu === undefined ? undefined : { cpuPerRequest: burstClientCpu, blst: bursts.slower.cpuPerSig },
         batchSize: BATCH_SIZE,
       });
       for (const line of ceilings.lines) log(line);

@@ -18,7 +18,7 @@ import { threadCpuSeconds } from "./http-server.js";
 const GVR = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95";
 const KEYS = 2_000;
 const WARMUP_MS = 1_000;
-const MEASURE_MS = 4_000;
+const WINDOW_MS = 2_000;
 
 export interface RecordFloor {
   shape: string;
@@ -28,8 +28,11 @@ export interface RecordFloor {
   cpuPerRecord: number;
 }
 
-/** `callers` concurrent callers, each recording `perCall` attestations (distinct keys, rising epochs) per call. */
-export async function measureRecordFloor(callers: number, perCall: number): Promise<RecordFloor> {
+/**
+ * `callers` concurrent callers, each recording `perCall` attestations (distinct keys, rising epochs)
+ * per call: `windows` measured windows on one store, `between` run after each with the store idle.
+ */
+export async function measureRecordWindows<T>(callers: number, perCall: number, windows: number, between: () => Promise<T>): Promise<Array<{ record: RecordFloor; after: T }>> {
   const dir = makeTempDir("record-floor");
   const store = SqliteProtectionStore.open({ dataDir: join(dir, "data"), genesisValidatorsRoot: GVR });
   const pubkeys = Array.from({ length: KEYS }, () => "0x" + randomBytes(48).toString("hex"));
@@ -66,13 +69,17 @@ export async function measureRecordFloor(callers: number, perCall: number): Prom
   };
   try {
     await run(WARMUP_MS);
-    const before = threadCpuSeconds(process.pid);
-    const started = performance.now();
-    const records = await run(MEASURE_MS);
-    const seconds = (performance.now() - started) / 1000;
-    const after = threadCpuSeconds(process.pid);
-    const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
-    return { shape: `${callers} callers x ${perCall} per call`, records, seconds, cpuPerRecord: cpu / records };
+    const measured: Array<{ record: RecordFloor; after: T }> = [];
+    for (let window = 0; window < windows; window++) {
+      const before = threadCpuSeconds(process.pid);
+      const started = performance.now();
+      const records = await run(WINDOW_MS);
+      const seconds = (performance.now() - started) / 1000;
+      const after = threadCpuSeconds(process.pid);
+      const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+      measured.push({ record: { shape: `${callers} callers x ${perCall} per call`, records, seconds, cpuPerRecord: cpu / records }, after: await between() });
+    }
+    return measured;
   } finally {
     await store.close();
     removeTempDir(dir);
