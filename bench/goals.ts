@@ -7,22 +7,29 @@ export type GoalId = "http-128" | "http-16" | "burst" | "batch" | "pool-overhead
 
 interface Goal {
   measure: string;
-  /** How the goal reads, for the table. */
-  goal: string;
-  met: (value: number) => boolean;
-  format: (value: number) => string;
+  /** The figure the goal names, compared with `sense`. */
+  target: number;
+  sense: ">=" | "<=" | "<";
+  unit: "x" | "ms";
 }
 
-const ratio = (value: number) => `${value.toFixed(2)} x`;
+const COMPARE: Record<Goal["sense"], (value: number, target: number) => boolean> = {
+  ">=": (v, t) => v >= t,
+  "<=": (v, t) => v <= t,
+  "<": (v, t) => v < t,
+};
 
 export const GOALS: Record<GoalId, Goal> = {
-  "http-128": { measure: "attestations over HTTP, 128 connections / raw blst floor", goal: ">= 0.85 x", met: (v) => v >= 0.85, format: ratio },
-  "http-16": { measure: "attestations over HTTP, 16 connections / raw blst floor", goal: ">= 0.70 x", met: (v) => v >= 0.7, format: ratio },
-  burst: { measure: "2,000-request burst, p99 / ideal (2,000 x one sign / cores), worst burst", goal: "<= 1.3 x", met: (v) => v <= 1.3, format: ratio },
-  batch: { measure: "batch, 100 keys per request / raw blst floor", goal: ">= 0.95 x", met: (v) => v >= 0.95, format: ratio },
-  "pool-overhead": { measure: "pool 3-of-4, aggregator overhead p99 (stores on disk)", goal: "< 2.5 ms", met: (v) => v < 2.5, format: (v) => `${v.toFixed(2)} ms` },
-  "pool-end-to-end": { measure: "pool 3-of-4 attestation p50 / single signer p50 (stores on disk)", goal: "<= 3 x", met: (v) => v <= 3, format: ratio },
+  "http-128": { measure: "attestations over HTTP, 128 connections / raw blst floor", target: 0.85, sense: ">=", unit: "x" },
+  "http-16": { measure: "attestations over HTTP, 16 connections / raw blst floor", target: 0.7, sense: ">=", unit: "x" },
+  burst: { measure: "2,000-request burst, p99 / ideal (2,000 x one sign / cores), worst burst", target: 1.3, sense: "<=", unit: "x" },
+  batch: { measure: "batch, 100 keys per request / raw blst floor", target: 0.95, sense: ">=", unit: "x" },
+  "pool-overhead": { measure: "pool 3-of-4, aggregator overhead p99 (stores on disk)", target: 2.5, sense: "<", unit: "ms" },
+  "pool-end-to-end": { measure: "pool 3-of-4 attestation p50 / single signer p50 (stores on disk)", target: 3, sense: "<=", unit: "x" },
 };
+
+const met = (goal: Goal, value: number) => COMPARE[goal.sense](value, goal.target);
+const format = (goal: Goal, value: number, digits = 2) => `${value.toFixed(digits)} ${goal.unit}`;
 
 const measured = new Map<GoalId, { value: number; context: string }>();
 const ceilings = new Map<GoalId, { value: number; how: string }>();
@@ -53,13 +60,9 @@ export function recordGoal(id: GoalId, value: number, context: string): void {
  * as it takes to show on which side it lies.
  */
 function formatCeiling(goal: Goal, value: number): string {
-  const text = goal.format(value);
-  if (text !== goal.format(Number(/[\d.]+/.exec(goal.goal)?.[0] ?? NaN))) return text;
-  for (let digits = 3; digits <= 6; digits++) {
-    const finer = text.replace(/[\d.]+/, value.toFixed(digits));
-    if (Number(/[\d.]+/.exec(finer)![0]) !== Number(/[\d.]+/.exec(goal.goal)![0])) return finer;
-  }
-  return text;
+  let digits = 2;
+  while (digits < 6 && Number(value.toFixed(digits)) === goal.target && value !== goal.target) digits++;
+  return format(goal, value, digits);
 }
 
 /** The goal table, in GOALS order, for the goals this run measured. */
@@ -70,10 +73,9 @@ export function renderGoals(): string | undefined {
     const goal = GOALS[id];
     const ceiling = ceilings.get(id);
     // A ceiling is a bound the figure cannot pass; whether the goal lies beyond it is the goal's own test.
-    const reach = ceiling === undefined ? "" : goal.met(ceiling.value) ? "within reach" : "OUT OF REACH here";
-    return [
-      [goal.measure, goal.format(figure.value), goal.goal, goal.met(figure.value) ? "met" : "NOT met", ceiling ? formatCeiling(goal, ceiling.value) : "-", reach, figure.context],
-    ];
+    const reach = ceiling === undefined ? "" : met(goal, ceiling.value) ? "within reach" : "OUT OF REACH here";
+    const target = `${goal.sense} ${goal.target} ${goal.unit}`;
+    return [[goal.measure, format(goal, figure.value), target, met(goal, figure.value) ? "met" : "NOT met", ceiling ? formatCeiling(goal, ceiling.value) : "-", reach, figure.context]];
   });
   if (rows.length === 0) return undefined;
   const header = ["goal", "measured", "target", "", "ceiling", "", "context (same run)"];

@@ -14,7 +14,6 @@ import { fileURLToPath } from "node:url";
 import { closedLoop, requestBytes } from "./http-client.js";
 import { threadCpuSeconds } from "./http-server.js";
 
-const SECONDS = 5;
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
@@ -26,15 +25,6 @@ export interface StackFloor {
   cpuPerRequest: number;
   /** CPU seconds of this process (the load generator) per request. */
   clientCpuPerRequest: number;
-}
-
-export async function measureStackFloor(
-  variant: StackFloor["variant"],
-  connections: number,
-  request: () => { path: string; body: string },
-  seconds = SECONDS,
-): Promise<StackFloor> {
-  return (await measureStackWindows(variant, connections, request, seconds, 1, async () => undefined))[0]!.stack;
 }
 
 /**
