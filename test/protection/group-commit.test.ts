@@ -182,8 +182,7 @@ test("a partial group is held while every caller can wait, at most maxHoldMs; a 
   const { groups, commit } = heldCommits();
   const maxHoldMs = 200;
   const group = new GroupCommit({ maxGroupRequests: 6, maxInFlight: 1, partialGroupsWait: true, maxHoldMs, commit });
-  let busy = true;
-  const canWait = { holdWhile: () => busy };
+  const canWait = { holdWhile: () => true };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   // Held for at most maxHoldMs from the oldest call, gathering the calls that come meanwhile.
@@ -211,10 +210,10 @@ test("a partial group is held while every caller can wait, at most maxHoldMs; a 
   await Promise.all([waiting, urgent]);
 
   // A full group never waits.
-  group.submit(calls(1, 6, 40)[0]!, decisionsOnly, canWait);
+  const full = group.submit(calls(1, 6, 40)[0]!, decisionsOnly, canWait);
   assert.equal(groups.length, 3, "a full group goes at once, without even a turn");
   groups[2]!.release();
-
+  await full;
 });
 
 test("a hold ends as soon as its callers can no longer wait", async () => {
