@@ -4,7 +4,7 @@
  * adds (validation, SSZ, protection, signing, metrics, logging). The `fastify+root` variant adds
  * back the one part of that every correct signer must do per request whatever its design: validate
  * the typed request and compute its signing root for the configured network (the signer's own
- * functions, with its hasher). `node dist/bench/bare-http-server.js node-http|fastify|fastify+root`
+ * functions, with its hasher). `node dist/bench/bare-http-server.js node-http|fastify|fastify+root|fastify+root+held|fastify+root+sign`
  * prints `ready <port>` on stdout. Run by bench/http-stack.ts, never by the signer.
  */
 import { createServer } from "node:http";
@@ -42,7 +42,8 @@ async function fastify(): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
-async function fastifyWithSigningRoot(): Promise<number> {
+/** fastify + signing root; `holdFor`, when given, says how many milliseconds to hold each answer back. */
+async function fastifyWithSigningRoot(holdFor?: () => number): Promise<number> {
   const { useFastHasher } = await import("../src/util/fast-hasher.js");
   useFastHasher();
   const { resolveNetwork } = await import("../src/config/networks.js");
@@ -55,10 +56,29 @@ async function fastifyWithSigningRoot(): Promise<number> {
     } catch (err) {
       return reply.code(400).send({ message: (err as Error).message });
     }
+    const ms = holdFor?.() ?? 0;
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
     return { signature: SIGNATURE };
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   return (app.server.address() as AddressInfo).port;
+}
+
+/**
+ * fastify + signing root, each answer held back for a time the bench sets on stdin (milliseconds,
+ * a line at a time; a fraction holds that share of the answers one millisecond longer): the stack
+ * serving the rate a goal names, with as many requests open as the signer would have while they
+ * are signed. A server answering fewer requests per second spends more CPU on each (each event-loop
+ * wake-up and each write serves fewer), so the flat-out floor understates the stack at a signer's rate.
+ */
+function fastifyWithSigningRootHeld(): Promise<number> {
+  let holdMs = 0;
+  process.stdin.setEncoding("utf8").on("data", (chunk: string) => {
+    const last = chunk.trim().split("\n").pop();
+    if (last !== undefined && Number.isFinite(Number(last))) holdMs = Math.max(0, Number(last));
+  });
+  // Timers count whole milliseconds: the fraction is met on average.
+  return fastifyWithSigningRoot(() => Math.floor(holdMs) + (Math.random() < holdMs % 1 ? 1 : 0));
 }
 
 /**
@@ -91,7 +111,13 @@ async function fastifySigning(): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
-const SERVERS: Record<string, () => Promise<number>> = { "node-http": nodeHttp, fastify, "fastify+root": fastifyWithSigningRoot, "fastify+root+sign": fastifySigning };
+const SERVERS: Record<string, () => Promise<number>> = {
+  "node-http": nodeHttp,
+  fastify,
+  "fastify+root": () => fastifyWithSigningRoot(),
+  "fastify+root+held": fastifyWithSigningRootHeld,
+  "fastify+root+sign": fastifySigning,
+};
 const port = await SERVERS[process.argv[2] ?? ""]?.();
 if (port === undefined) {
   console.error(`usage: bare-http-server.js ${Object.keys(SERVERS).join("|")}`);

@@ -17,11 +17,18 @@
  * more CPU a signature takes and the less the rest does, the higher the ceiling, so it errs on the
  * generous side.
  *
+ * Flat out, the stack is at its cheapest per request (each event-loop wake-up and each write serve
+ * many). A signer serves a few thousand requests a second at most, where the stack costs more per
+ * request. So each HTTP goal is also held against the stack at the goal's own rate (fastify +
+ * signing root, answers held back until the closed loop runs at the target x the raw floor): if at
+ * that rate the work each signature needs exceeds the cores, neither that rate nor any faster one
+ * fits, and a slower one costs at least as much per request. The goal's ceiling is then that one.
+ *
  * Beside them, the signer with its protection taken out (fastify + signing root + the signer's own
  * signing pool, recording nothing), measured against the floor like bulwark serve: what the HTTP
  * and hand-off design reaches before any record is made.
  */
-import { recordCeiling } from "./goals.js";
+import { GOALS, type GoalId, recordCeiling } from "./goals.js";
 import type { BenchRow } from "./harness.js";
 import { measureRecordWindows } from "./record-floor.js";
 import { measureStackWindows, type StackFloor } from "./http-stack.js";
@@ -47,6 +54,7 @@ export interface CeilingInputs {
 const STACK_SECONDS = 2;
 /** Windows measured of each floor the ceilings use; the least share is kept. */
 const WINDOWS = 3;
+const goalOf = (connections: 128 | 16): GoalId => (connections === 128 ? "http-128" : "http-16");
 const us = (seconds: number) => `${(seconds * 1e6).toFixed(0)} us`;
 /** A cost per signature as a share of one blst signature measured beside it. */
 interface Term {
@@ -80,8 +88,8 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
     }
     return best!;
   };
-  const stackWindows = (variant: StackFloor["variant"], connections: number, windows: number) =>
-    measureStackWindows(variant, connections, input.request, STACK_SECONDS, windows, input.floor).then((measured) =>
+  const stackWindows = (variant: StackFloor["variant"], connections: number, windows: number, pacedTo?: number) =>
+    measureStackWindows(variant, connections, input.request, STACK_SECONDS, windows, input.floor, pacedTo).then((measured) =>
       least(measured, ({ stack }) => stack.cpuPerRequest + stack.clientCpuPerRequest),
     );
 
@@ -90,6 +98,14 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
   const root128 = await stackWindows("fastify+root", 128, WINDOWS);
   const root16 = await stackWindows("fastify+root", 16, WINDOWS);
   stacks.push(root128, root16);
+  // The same stack held to the rate each goal asks for (its target x the raw floor measured last).
+  const goalRate = (connections: 128 | 16) => GOALS[goalOf(connections)].target * last.rate;
+  const paced = new Map<128 | 16, { rate: number; window: Awaited<ReturnType<typeof stackWindows>> }>();
+  for (const connections of [128, 16] as const) {
+    const rate = goalRate(connections);
+    paced.set(connections, { rate, window: await stackWindows("fastify+root+held", connections, WINDOWS, rate) });
+  }
+  stacks.push(paced.get(128)!.window, paced.get(16)!.window);
   const unprotected = [];
   for (const connections of [16, 128]) unprotected.push(await stackWindows("fastify+root+sign", connections, 1));
   const single = least(await measureRecordWindows(128, 1, WINDOWS, input.floor), ({ record }) => record.cpuPerRecord);
@@ -100,7 +116,12 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
       `of ${WINDOWS} windows the least share kept for fastify + signing root and for the records):`,
   );
   for (const { stack: s, blst } of stacks) {
-    const what = s.variant === "fastify+root" ? "fastify + request validation and signing root" : `${s.variant}, fixed answer`;
+    const what =
+      s.variant === "fastify+root"
+        ? "fastify + request validation and signing root"
+        : s.variant === "fastify+root+held"
+          ? `the same, each answer held ${s.holdMs.toFixed(2)} ms to serve a goal's rate`
+          : `${s.variant}, fixed answer`;
     lines.push(
       `  HTTP stack alone (${what}), ${s.connections} connections: server ${us(s.cpuPerRequest)} CPU per request, load generator ${us(s.clientCpuPerRequest)}` +
         `; ${(s.requests / s.seconds).toFixed(0)} requests/s; blst ${us(blst)}`,
@@ -124,19 +145,38 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
     const serverTerms: Term[] = [{ name: "stack", seconds: stack.stack.cpuPerRequest, blst: stack.blst }, record];
     const wall = ceilingOf([...serverTerms, { name: "load generator", seconds: stack.stack.clientCpuPerRequest, blst: stack.blst }]);
     const serverOnly = ceilingOf(serverTerms);
+    const atRate = paced.get(connections)!;
+    const reached = atRate.window.stack.requests / atRate.window.stack.seconds;
+    const pacedTerms: Term[] = [{ name: "stack at the goal's rate", seconds: atRate.window.stack.cpuPerRequest, blst: atRate.window.blst }, record];
+    const pacedWall = ceilingOf([...pacedTerms, { name: "load generator at that rate", seconds: atRate.window.stack.clientCpuPerRequest, blst: atRate.window.blst }]);
+    const pacedServerOnly = ceilingOf(pacedTerms);
+    // Meeting the goal means serving its rate or more. If at that rate the work each signature needs
+    // already takes more than the cores, no faster rate fits either (the stack's CPU per second only
+    // grows with the rate), and any slower rate costs at least as much per request: the ratio then
+    // stays under the paced ceiling. A window that fell short of the rate bounds nothing.
+    const rateHeld = reached >= 0.99 * atRate.rate;
+    const target = GOALS[goalOf(connections)].target;
+    const bounded = (flat: number, atGoalRate: number) => (rateHeld && atGoalRate < target ? Math.min(flat, atGoalRate) : flat);
+    const value = bounded(wall.value, pacedWall.value);
+    const serverValue = bounded(serverOnly.value, pacedServerOnly.value);
+    const pacedHow =
+      `at the goal's rate (${atRate.rate.toFixed(0)} requests/s; the held stack served ${reached.toFixed(0)}${rateHeld ? "" : ", short of it: not a bound"}): ` +
+      `${pacedWall.how} = ${pacedWall.value.toFixed(2)}, without the load generator ${pacedServerOnly.value.toFixed(2)}`;
     const open = unprotected[connections === 16 ? 0 : 1]!;
     // Like bulwark serve's phases: against the faster of the floors right before and right after.
     const openFloor = Math.max(open.before.rate, open.after.rate);
     const openRate = open.stack.requests / open.stack.seconds;
     const openRatio = openRate / openFloor;
     recordCeiling(
-      connections === 128 ? "http-128" : "http-16",
-      wall.value,
-      `${wall.how} = ${wall.value.toFixed(2)}; without the load generator (the CPU-normalised figure's ceiling) ${serverOnly.value.toFixed(2)}; ` +
+      goalOf(connections),
+      value,
+      `flat out ${wall.how} = ${wall.value.toFixed(2)}; ${pacedHow}; the ceiling ${value.toFixed(2)}, without the load generator (the CPU-normalised figure's) ${serverValue.toFixed(2)}; ` +
         `the signer with protection taken out reached ${openRatio.toFixed(2)} x floor here (its server ${us(open.stack.cpuPerRequest)} CPU per signature, blst included)`,
     );
     lines.push(
-      `ceiling, ${connections} connections: ${wall.how} = ${wall.value.toFixed(2)} x floor; without the load generator ${serverOnly.value.toFixed(2)}`,
+      `ceiling, ${connections} connections, flat out: ${wall.how} = ${wall.value.toFixed(2)} x floor; without the load generator ${serverOnly.value.toFixed(2)}`,
+      `  ${pacedHow}`,
+      `  the ceiling: ${value.toFixed(2)} x floor, without the load generator ${serverValue.toFixed(2)}`,
       `  the signer with protection taken out (fastify + signing root + signing pool, no record), ${connections} connections: ` +
         `${openRate.toFixed(0)} sigs/s = ${openRatio.toFixed(2)} x floor ${openFloor.toFixed(0)}; ` +
         `server ${us(open.stack.cpuPerRequest)} CPU per signature (blst included), load generator ${us(open.stack.clientCpuPerRequest)}`,

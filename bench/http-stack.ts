@@ -8,17 +8,22 @@
  * one is protection (its commit thread), the hand-off to the signing threads, metrics and GC.
  * The `fastify+root+sign` variant adds the signing back (the signer's signing pool, real blst on
  * every core) but still records nothing: bulwark serve without its slashing protection.
+ * The `fastify+root+held` variant serves a given rate instead of flat out (`pacedTo`): its answers
+ * are held back until the closed loop runs at that rate, so the stack is measured at the rate a
+ * goal asks of the signer, with as many requests open as the signer would have.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { closedLoop, requestBytes } from "./http-client.js";
+import { type ClosedLoopResult, closedLoop, requestBytes } from "./http-client.js";
 import { threadCpuSeconds } from "./http-server.js";
 
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
-  variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+sign";
+  variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+held" | "fastify+root+sign";
   connections: number;
+  /** How long each answer was held (fastify+root+held), in milliseconds; 0 when flat out. */
+  holdMs: number;
   requests: number;
   seconds: number;
   /** CPU seconds of the server process per request (every thread). */
@@ -38,8 +43,11 @@ export async function measureStackWindows<T>(
   seconds: number,
   windows: number,
   between: () => Promise<T>,
+  /** Requests per second to hold the load to (fastify+root+held only). */
+  pacedTo?: number,
 ): Promise<Array<{ stack: StackFloor; after: T }>> {
-  const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
+  if ((pacedTo !== undefined) !== (variant === "fastify+root+held")) throw new Error("a paced rate goes with the fastify+root+held variant, and only with it");
+  const child = spawn(process.execPath, [SERVER, variant], { stdio: [pacedTo === undefined ? "ignore" : "pipe", "pipe", "inherit"] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
@@ -60,7 +68,8 @@ export async function measureStackWindows<T>(
           return requestBytes("POST", path, host, body);
         },
       });
-    await load(); // warm-up: JIT and connections
+    const warm = await load(); // warm-up: JIT and connections
+    const holdMs = pacedTo === undefined ? 0 : await holdFor(pacedTo, connections, warm, (ms) => child.stdin!.write(`${ms}\n`), load);
     const measured: Array<{ stack: StackFloor; after: T }> = [];
     for (let window = 0; window < windows; window++) {
       const before = threadCpuSeconds(child.pid!);
@@ -73,6 +82,7 @@ export async function measureStackWindows<T>(
       const stack = {
         variant,
         connections,
+        holdMs,
         requests: result.ok,
         seconds: result.seconds,
         cpuPerRequest: cpu / result.ok,
@@ -84,4 +94,32 @@ export async function measureStackWindows<T>(
   } finally {
     child.kill("SIGKILL");
   }
+}
+
+const CALIBRATION_STEPS = 8;
+
+/**
+ * Finds the hold that brings the closed loop to `rate` or just above it (within 5%; above, since
+ * the stack's CPU per request falls as the rate rises, so a faster window errs on the generous
+ * side), from the flat-out window's own latency. Returns the hold set last.
+ */
+async function holdFor(
+  rate: number,
+  connections: number,
+  flatOut: ClosedLoopResult,
+  setHold: (ms: number) => void,
+  load: () => Promise<ClosedLoopResult>,
+): Promise<number> {
+  const latencyMs = (perSecond: number) => (1000 * connections) / perSecond;
+  let hold = Math.max(0, latencyMs(rate) - latencyMs(flatOut.ok / flatOut.seconds));
+  for (let step = 0; step < CALIBRATION_STEPS; step++) {
+    setHold(hold);
+    const probe = await load();
+    const reached = probe.ok / probe.seconds;
+    if (reached >= rate && reached <= rate * 1.05) break;
+    // Each request's latency is connections / rate: move the hold by the latency still missing.
+    hold = Math.max(0, hold + latencyMs(rate) - latencyMs(reached) - (reached < rate ? 0.05 * latencyMs(rate) : 0));
+  }
+  setHold(hold);
+  return hold;
 }
