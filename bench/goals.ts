@@ -56,10 +56,10 @@ export function recordGoal(id: GoalId, value: number, context: string): void {
 }
 
 /**
- * A ceiling that rounds to the target would read as if it met it: it then gets as many more digits
- * as it takes to show on which side it lies.
+ * A figure or ceiling that rounds to the target would read as if it met it: it then gets as many
+ * more digits as it takes to show on which side it lies.
  */
-function formatCeiling(goal: Goal, value: number): string {
+function formatNearTarget(goal: Goal, value: number): string {
   let digits = 2;
   while (digits < 6 && Number(value.toFixed(digits)) === goal.target && value !== goal.target) digits++;
   return format(goal, value, digits);
@@ -75,7 +75,7 @@ export function renderGoals(): string | undefined {
     // A ceiling is a bound the figure cannot pass; whether the goal lies beyond it is the goal's own test.
     const reach = ceiling === undefined ? "" : met(goal, ceiling.value) ? "within reach" : "OUT OF REACH here";
     const target = `${goal.sense} ${goal.target} ${goal.unit}`;
-    return [[goal.measure, format(goal, figure.value), target, met(goal, figure.value) ? "met" : "NOT met", ceiling ? formatCeiling(goal, ceiling.value) : "-", reach, figure.context]];
+    return [[goal.measure, formatNearTarget(goal, figure.value), target, met(goal, figure.value) ? "met" : "NOT met", ceiling ? formatNearTarget(goal, ceiling.value) : "-", reach, figure.context]];
   });
   if (rows.length === 0) return undefined;
   const header = ["goal", "measured", "target", "", "ceiling", "", "context (same run)"];
