@@ -6,10 +6,14 @@
  * busy instead of queueing on one. Items of batch requests travel in chunks of their own, answered
  * once per chunk: such a request waits for all its signatures anyway, and each early reply costs
  * the event loop a wake-up.
+ *
+ * A thread with nothing to sign is not left idle until the turn ends: a burst's turn reads hundreds
+ * of requests, so requests then go out at once (in a microtask, still together with the rest of
+ * their group), and the threads' replies are taken as they arrive to know which threads are idle.
  */
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES } from "./sign-protocol.js";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES, type SignThreadData } from "./sign-protocol.js";
 import { codedError } from "../errors/bulwark-error.js";
 
 const MAX_CHUNK = 32;
@@ -26,6 +30,8 @@ interface PendingSign {
 
 interface WorkerState {
   worker: Worker;
+  /** The thread's replies: a port of its own, so that they can also be taken synchronously. */
+  replies: MessagePort;
   /** Items sent and not yet answered. */
   outstanding: number;
   /** Chunks sent, with how many of their items are still unanswered. */
@@ -51,7 +57,8 @@ function missingKey(pubkey: string): SignPoolError {
 export class SignPool {
   private readonly workers: WorkerState[];
   private queue: PendingSign[] = [];
-  private flushScheduled = false;
+  private flushInMicrotask = false;
+  private flushAtTurnEnd = false;
   private nextId = 1;
   /** The slot each loaded key has in the workers (messages name keys by slot, not by pubkey). */
   private readonly slots = new Map<string, number>();
@@ -63,8 +70,11 @@ export class SignPool {
   constructor(size = Math.max(1, availableParallelism())) {
     const workerUrl = new URL("./sign-worker.js", import.meta.url);
     this.workers = Array.from({ length: size }, () => {
-      const state: WorkerState = { worker: new Worker(workerUrl), outstanding: 0, inFlight: new Map() };
-      state.worker.on("message", (reply: PoolReply) => this.settle(state, reply));
+      const { port1: replies, port2 } = new MessageChannel();
+      const workerData: SignThreadData = { replies: port2 };
+      const state: WorkerState = { worker: new Worker(workerUrl, { workerData, transferList: [port2] }), replies, outstanding: 0, inFlight: new Map() };
+      replies.on("message", (reply: PoolReply) => this.settle(state, reply));
+      replies.unref();
       state.worker.on("error", (err) => this.failWorker(state, err));
       state.worker.on("exit", (code) => {
         if (!this.closed) this.failWorker(state, new Error(`signing worker exited with code ${code}`));
@@ -78,8 +88,9 @@ export class SignPool {
     return this.workers.length;
   }
 
-  /** Signatures asked for and not yet made (queued here or at a worker). */
+  /** Signatures asked for and not yet handed back (queued here or at a worker); replies that have arrived are taken first. */
   get backlog(): number {
+    this.takeReplies();
     let items = this.queue.length;
     for (const worker of this.workers) items += worker.outstanding;
     return items;
@@ -120,16 +131,46 @@ export class SignPool {
     if (root.length !== ROOT_BYTES) return Promise.reject(new SignPoolError(`a signing root is ${ROOT_BYTES} bytes, not ${root.length}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ pubkey, slot, root: Uint8Array.from(root), batched: options.batched === true, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
   }
 
+  /**
+   * The queue goes out in a microtask when a thread is idle (it would otherwise wait for the end of
+   * this event-loop turn), else at the end of the turn, together with everything queued meanwhile.
+   */
+  private scheduleFlush(): void {
+    if (this.flushInMicrotask) return;
+    this.takeReplies();
+    if (this.workers.some((w) => w.outstanding === 0)) {
+      this.flushInMicrotask = true;
+      queueMicrotask(() => {
+        this.flushInMicrotask = false;
+        this.flush();
+      });
+    } else if (!this.flushAtTurnEnd) {
+      this.flushAtTurnEnd = true;
+      setImmediate(() => {
+        this.flushAtTurnEnd = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Settles the replies that have arrived, in order, as their delivery would, only sooner. */
+  private takeReplies(): void {
+    for (const state of this.workers) {
+      while (state.outstanding > 0) {
+        const received = receiveMessageOnPort(state.replies);
+        if (received === undefined) break;
+        this.settle(state, received.message as PoolReply);
+      }
+    }
+  }
+
   private flush(): void {
-    this.flushScheduled = false;
     const queue = this.queue;
+    if (queue.length === 0) return;
     this.queue = [];
     const single = queue.filter((item) => !item.batched);
     const batched = queue.filter((item) => item.batched);
@@ -188,5 +229,6 @@ export class SignPool {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+    for (const { replies } of this.workers) replies.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { MessagePort } from "node:worker_threads";
 /**
  * Messages between the signing pool and its worker threads. A key is named by the slot the pool
  * gave it (a small integer), and a chunk's roots and signatures travel as one transferred buffer
@@ -32,6 +33,11 @@ export interface PoolReply {
   count: number;
   signatures: Uint8Array;
   missing: Uint8Array;
+}
+
+/** What a signing thread starts with: the port it replies on (the pool takes replies synchronously too). */
+export interface SignThreadData {
+  replies: MessagePort;
 }
 
 export const ROOT_BYTES = 32;

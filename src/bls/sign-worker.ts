@@ -2,9 +2,11 @@
  * A signing thread of the core. Holds secret keys (sent once by the pool) and signs signing roots
  * that the core has already checked and recorded. Never receives anything else to sign.
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { SecretKey } from "@chainsafe/blst";
-import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES } from "./sign-protocol.js";
+import { type PoolMessage, type PoolReply, ROOT_BYTES, SIGNATURE_BYTES, type SignThreadData } from "./sign-protocol.js";
+
+const { replies } = workerData as SignThreadData;
 
 /**
  * A chunk's signatures go back as soon as this much time has passed since the last reply: the
@@ -47,7 +49,7 @@ function signChunk(id: number, slots: Uint32Array, roots: Uint8Array, replyAtEnd
     const sent = signatures.slice(0, count * SIGNATURE_BYTES);
     const sentMissing = missing.slice(0, count);
     const reply: PoolReply = { id, first, count, signatures: sent, missing: sentMissing };
-    parentPort!.postMessage(reply, [sent.buffer, sentMissing.buffer]);
+    replies.postMessage(reply, [sent.buffer, sentMissing.buffer]);
     first = item + 1;
     lastReply = now;
     signatures = new Uint8Array((total - first) * SIGNATURE_BYTES);

@@ -29,6 +29,8 @@ export interface StorageBackend {
    * rejects on any failure (GroupCommitOptions.commit).
    */
   commitGroup(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
+  /** GroupCommitOptions.takeReplies. */
+  takeReplies?(): void;
   /** Merges validated history in one transaction. */
   importHistory(validators: readonly ValidatorHistory[], options: ImportOptions): Promise<ImportSummary>;
   exportHistory(pubkeys?: readonly Pubkey[]): AsyncIterable<ValidatorHistory> | Iterable<ValidatorHistory>;
@@ -60,7 +62,7 @@ export abstract class BackedProtectionStore implements ProtectionStore {
     private readonly backend: StorageBackend,
     limits: GroupLimits,
   ) {
-    this.groups = new GroupCommit({ ...limits, commit: (requests, decided) => backend.commitGroup(requests, decided) });
+    this.groups = new GroupCommit({ ...limits, commit: (requests, decided) => backend.commitGroup(requests, decided), takeReplies: backend.takeReplies?.bind(backend) });
   }
 
   async checkAndRecord(requests: readonly ProtectionRequest[]): Promise<Decision[]> {

@@ -36,6 +36,12 @@ export interface GroupCommitOptions {
    * or after `decided`.
    */
   commit(requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void): Promise<void>;
+  /**
+   * Handles at once the replies of running commits that have arrived (their decisions, their
+   * COMMIT returned) instead of at the event loop's next turn. Called on each call while a commit
+   * runs, so that a burst read in one long turn starts signing its first groups during that turn.
+   */
+  takeReplies?(): void;
 }
 
 /**
@@ -74,6 +80,8 @@ export class GroupCommit {
     if (this.closing) return Promise.reject(new ProtectionStoreError("slashing-protection database is closed"));
     const invalid = requests.map(invalidRequestReason).find((reason) => reason !== undefined);
     if (invalid !== undefined) return Promise.reject(new ProtectionStoreError(`invalid protection request: ${invalid}`));
+    // A long run of calls in one event-loop turn (a burst) must not keep earlier groups' decisions waiting.
+    if (this.inFlight > 0) this.options.takeReplies?.();
     if (requests.length === 0) return Promise.resolve([]).then(prepare).then((prepared) => ({ decisions: [], prepared, committedAt: performance.now() }));
     return new Promise<Recorded<T>>((resolve, reject) => {
       this.pending.push({

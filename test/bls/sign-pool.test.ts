@@ -115,6 +115,25 @@ describe("SignPool", () => {
     await assert.rejects(pool.sign(key!.pubkey, new Uint8Array(31)), /32 bytes, not 31/);
   });
 
+  test("within one long event-loop turn, as in a burst: a request reaches an idle thread and its signature comes back", async () => {
+    const pool = open(1);
+    const [key] = makeKeys(1);
+    pool.addKeys([key!]);
+    await pool.sign(key!.pubkey, new Uint8Array(32));
+    const root = new Uint8Array(randomBytes(32));
+    let signature: Uint8Array | undefined;
+    void pool.sign(key!.pubkey, root).then((made) => (signature = made));
+    // Only microtasks from here on: neither the request nor the reply can wait for the loop's next turn.
+    const deadline = performance.now() + 10_000;
+    while (signature === undefined) {
+      assert.ok(performance.now() < deadline, "the signature did not come back within one turn");
+      assert.ok(pool.backlog <= 1);
+      await Promise.resolve();
+    }
+    assert.equal(hex(signature), hex(key!.secret.sign(root).toBytes()));
+    assert.equal(pool.backlog, 0);
+  });
+
   test("a closed pool refuses to sign", async () => {
     const pool = new SignPool(1);
     const [key] = makeKeys(1);

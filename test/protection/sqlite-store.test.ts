@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { SQLITE_FILE_NAME, SqliteProtectionStore } from "../../src/protection/sqlite-store.js";
-import { GVR } from "../helpers/protection-records.js";
+import { att, GVR } from "../helpers/protection-records.js";
 import { memoryTempDir, tempDir } from "../helpers/temp.js";
 import { describeProtectionStore } from "./contract/store-contract.js";
 
@@ -80,6 +80,30 @@ describe("SQLite protection store", () => {
     const results = await Promise.all(children);
     assert.equal(results.reduce((sum, r) => sum + r.allowed, 0), 1, JSON.stringify(results));
     assert.equal(results.reduce((sum, r) => sum + r.blockAllowed, 0), 1, JSON.stringify(results));
+  });
+
+  test("a group's decisions and its returned commit reach its caller within one long event-loop turn, as in a burst", async () => {
+    const store = SqliteProtectionStore.open({ dataDir: freshDir(), genesisValidatorsRoot: GVR });
+    try {
+      await store.checkAndRecord([att(1, 2)]);
+      let decided = false;
+      let committed = false;
+      const call = store.checkAndRecordWith([att(2, 3)], () => (decided = true)).then(() => (committed = true));
+      // The group goes to the commit thread at the end of this turn; from here on only microtasks
+      // run, so nothing arrives by the event loop: each call takes the replies that have arrived.
+      await new Promise((resolve) => setImmediate(resolve));
+      const deadline = performance.now() + 10_000;
+      while (!committed) {
+        assert.ok(performance.now() < deadline, "the commit thread's replies were not taken within one turn");
+        await store.checkAndRecord([]);
+      }
+      assert.equal(decided, true);
+      assert.equal((await call) && committed, true);
+      // Nothing taken twice or lost: the next call is decided against the record just made.
+      assert.deepEqual((await store.checkAndRecord([att(2, 3, 9)])).map((d) => d.allowed), [false]);
+    } finally {
+      await store.close();
+    }
   });
 
   test("the surround queries use their indexes (no full scan of a key's history)", async () => {

@@ -1,4 +1,5 @@
 /** Messages between the SQLite store and its commit thread (plain data, structured-cloned). */
+import type { MessagePort } from "node:worker_threads";
 import type { Decision, ProtectionRequest } from "../types.js";
 
 export type CommitMessage = { type: "commit"; id: number; requests: readonly ProtectionRequest[] } | { type: "close" };
@@ -13,4 +14,6 @@ export type CommitReply = { id: number; decisions: Decision[] } | { id: number; 
 export interface CommitThreadData {
   /** The database file, already created, migrated and bound to its chain by the store. */
   path: string;
+  /** The port the thread replies on. */
+  replies: MessagePort;
 }

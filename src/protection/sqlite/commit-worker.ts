@@ -12,7 +12,7 @@ import { groupCommitter } from "./check-and-record.js";
 import type { CommitMessage, CommitReply, CommitThreadData } from "./commit-protocol.js";
 import { connect } from "./schema.js";
 
-const { path } = workerData as CommitThreadData;
+const { path, replies } = workerData as CommitThreadData;
 let db: Database.Database | undefined;
 let commit: ((requests: readonly ProtectionRequest[], decided: (decisions: Decision[]) => void) => void) | undefined;
 
@@ -29,11 +29,11 @@ parentPort!.on("message", (message: CommitMessage) => {
     commit ??= groupCommitter(db);
     const { id } = message;
     // The decisions go out before COMMIT, so that the signing threads work while it waits for the disk.
-    commit(message.requests, (decisions) => parentPort!.postMessage({ id, decisions } satisfies CommitReply));
+    commit(message.requests, (decisions) => replies.postMessage({ id, decisions } satisfies CommitReply));
     reply = { id, committed: true };
   } catch (err) {
     commit = undefined;
     reply = { id: message.id, error: (err as Error).message };
   }
-  parentPort!.postMessage(reply);
+  replies.postMessage(reply);
 });

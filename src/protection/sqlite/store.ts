@@ -36,6 +36,7 @@ function sqliteBackend(db: Database.Database, path: string): StorageBackend {
   const tombstones = prepareTombstones(db);
   return {
     commitGroup: (requests, decided) => commitThread.commit(requests, decided),
+    takeReplies: () => commitThread.takeReplies(),
     importHistory: async (validators, options) => interchange.importHistory(validators, options),
     exportHistory: (pubkeys) => interchange.exportHistory(pubkeys),
     listValidators: async () => interchange.listValidators(),
