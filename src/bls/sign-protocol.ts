@@ -1,10 +1,11 @@
-import type { MessagePort } from "node:worker_threads";
 /**
  * Messages between the signing pool and its worker threads. A key is named by the slot the pool
  * gave it (a small integer), and a chunk's roots and signatures travel as one transferred buffer
  * each: structured-cloning a pubkey string and a Uint8Array per item cost the main thread about
  * 7 µs per signature, a transferred buffer costs the same for 1 item as for 32.
  */
+import type { MessagePort } from "node:worker_threads";
+
 export type PoolMessage =
   | { type: "add-keys"; keys: Array<[slot: number, secret: Uint8Array]> }
   | { type: "remove-keys"; slots: number[] }
