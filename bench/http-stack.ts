@@ -11,16 +11,22 @@
  * The `fastify+root+held` variant serves a given rate instead of flat out (`pacedTo`): its answers
  * are held back until the closed loop runs at that rate, so the stack is measured at the rate a
  * goal asks of the signer, with as many requests open as the signer would have.
+ * `measureStackBurstWindows` measures fastify + signing root in the burst's own shape instead: one
+ * request on each of thousands of pre-opened connections, all written at once, as the burst goal
+ * sends them; a stack that reads a whole burst in one turn costs a different amount per request
+ * than one serving a steady closed loop.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { type ClosedLoopResult, closedLoop, requestBytes } from "./http-client.js";
+import { type ClosedLoopResult, closedLoop, openConnections, requestBytes } from "./http-client.js";
 import { threadCpuSeconds } from "./http-server.js";
 
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
   variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+held" | "fastify+root+sign";
+  /** A closed loop on `connections` connections, or bursts of one request on each of them. */
+  shape: "closed loop" | "burst";
   connections: number;
   /** How long each answer was held (fastify+root+held), in milliseconds; 0 when flat out. */
   holdMs: number;
@@ -49,15 +55,7 @@ export async function measureStackWindows<T>(
   if ((pacedTo !== undefined) !== (variant === "fastify+root+held")) throw new Error("a paced rate goes with the fastify+root+held variant, and only with it");
   const child = spawn(process.execPath, [SERVER, variant], { stdio: [pacedTo === undefined ? "ignore" : "pipe", "pipe", "inherit"] });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-        out += chunk;
-        const match = /ready (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      child.once("exit", (code) => reject(new Error(`bare ${variant} server exited with code ${code}`)));
-    });
+    const port = await readyPort(child, variant);
     const host = `127.0.0.1:${port}`;
     const load = () =>
       closedLoop({ host: "127.0.0.1", port }, {
@@ -72,21 +70,17 @@ export async function measureStackWindows<T>(
     const holdMs = pacedTo === undefined ? 0 : await holdFor(pacedTo, connections, warm, (ms) => child.stdin!.write(`${ms}\n`), load);
     const measured: Array<{ stack: StackFloor; after: T }> = [];
     for (let window = 0; window < windows; window++) {
-      const before = threadCpuSeconds(child.pid!);
-      const clientBefore = process.cpuUsage();
-      const result = await load();
-      const client = process.cpuUsage(clientBefore);
-      const after = threadCpuSeconds(child.pid!);
-      const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+      const { value: result, cpu, client } = await withCpu(child, load);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
-      const stack = {
+      const stack: StackFloor = {
         variant,
+        shape: "closed loop",
         connections,
         holdMs,
         requests: result.ok,
         seconds: result.seconds,
         cpuPerRequest: cpu / result.ok,
-        clientCpuPerRequest: (client.user + client.system) / 1e6 / result.ok,
+        clientCpuPerRequest: client / result.ok,
       };
       measured.push({ stack, after: await between() });
     }
@@ -94,6 +88,88 @@ export async function measureStackWindows<T>(
   } finally {
     child.kill("SIGKILL");
   }
+}
+
+/** Closed-loop seconds, then bursts, that warm the burst-shaped stack before it is measured (JIT, socket buffers). */
+const BURST_WARM_SECONDS = 2;
+const BURST_WARM_BURSTS = 3;
+
+/**
+ * fastify + signing root in the burst's shape: `connections` keep-alive connections opened up
+ * front, then `windows` measured bursts of one request on each, all written in one event-loop turn
+ * (as bench/http.ts sends the burst goal's), after a closed-loop warm-up and a few warm bursts.
+ * `request(k)` is connection k's request of the next burst (each call a new, never-refused one).
+ */
+export async function measureStackBurstWindows<T>(
+  connections: number,
+  request: (k: number) => { path: string; body: string },
+  windows: number,
+  between: () => Promise<T>,
+): Promise<Array<{ stack: StackFloor; after: T }>> {
+  const variant = "fastify+root";
+  const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
+  let open: Awaited<ReturnType<typeof openConnections>> = [];
+  try {
+    const port = await readyPort(child, variant);
+    const host = `127.0.0.1:${port}`;
+    const bytes = (k: number) => {
+      const { path, body } = request(k);
+      return requestBytes("POST", path, host, body);
+    };
+    await closedLoop({ host: "127.0.0.1", port }, { connections: 128, seconds: BURST_WARM_SECONDS, request: () => bytes(0) });
+    open = await openConnections("127.0.0.1", port, connections);
+    const burst = async () => {
+      const requests = open.map((_, k) => bytes(k));
+      const started = performance.now();
+      const responses = await Promise.all(open.map((c, k) => c.send(requests[k]!)));
+      const bad = responses.filter((r) => r.status !== 200).length;
+      if (bad > 0) throw new Error(`bare ${variant} server: ${bad} of a burst's ${connections} answers not 200`);
+      return (Math.max(...responses.map((r) => r.receivedAt)) - started) / 1000;
+    };
+    for (let b = 0; b < BURST_WARM_BURSTS; b++) await burst();
+    const measured: Array<{ stack: StackFloor; after: T }> = [];
+    for (let window = 0; window < windows; window++) {
+      const { value: seconds, cpu, client } = await withCpu(child, burst);
+      const stack: StackFloor = {
+        variant,
+        shape: "burst",
+        connections,
+        holdMs: 0,
+        requests: connections,
+        seconds,
+        cpuPerRequest: cpu / connections,
+        clientCpuPerRequest: client / connections,
+      };
+      measured.push({ stack, after: await between() });
+    }
+    return measured;
+  } finally {
+    for (const c of open) c.close();
+    child.kill("SIGKILL");
+  }
+}
+
+function readyPort(child: ReturnType<typeof spawn>, variant: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      const match = /ready (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`bare ${variant} server exited with code ${code}`)));
+  });
+}
+
+/** Runs `work`, with the server's CPU seconds (every thread) and this process's (the load generator's) over it. */
+async function withCpu<V>(child: ReturnType<typeof spawn>, work: () => Promise<V>): Promise<{ value: V; cpu: number; client: number }> {
+  const before = threadCpuSeconds(child.pid!);
+  const clientBefore = process.cpuUsage();
+  const value = await work();
+  const client = process.cpuUsage(clientBefore);
+  const after = threadCpuSeconds(child.pid!);
+  const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+  return { value, cpu, client: (client.user + client.system) / 1e6 };
 }
 
 const CALIBRATION_STEPS = 8;

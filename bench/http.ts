@@ -464,14 +464,14 @@ const httpSigning: Benchmark = {
       // Each phase is compared with the raw floor measured right before and right after it, the
       // faster of the two: the host's speed drifts within a minute, and a floor measured in a slow
       // moment would flatter the phase.
-      const floorAround = async <T>(phase: string, run: () => Promise<T>): Promise<{ value: T; floor: Floor; slower: Floor }> => {
+      const floorAround = async <T>(phase: string, run: () => Promise<T>): Promise<{ value: T; floor: Floor }> => {
         const before = await blstFloor(cores, PHASE_FLOOR_SECONDS);
         const value = await run();
         const after = await blstFloor(cores, PHASE_FLOOR_SECONDS);
         const floor = after.rate > before.rate ? after : before;
         const us = (f: Floor) => `${fmt(f.rate)} sigs/s (CPU ${(f.cpuPerSig * 1e6).toFixed(0)} us per signature, threads got ${(100 * f.coreShare).toFixed(0)}% of a core)`;
         log(`\nraw blst floor around ${phase}: ${us(before)} right before, ${us(after)} right after; compared with the faster`);
-        return { value, floor, slower: floor === after ? before : after };
+        return { value, floor };
       };
       for (const conns of THROUGHPUT_CONNECTIONS) {
         const { value: o, floor } = await floorAround(`${conns} connections`, () => observe(server!, cores, () => attestationLoad(server!, plan, conns, THROUGHPUT_SECONDS)));
@@ -520,8 +520,6 @@ const httpSigning: Benchmark = {
       const referenceMs = (KEYS * (1000 / (burstFloor.rate / cores))) / cores;
       const burstSignUs = (1e6 / (burstFloor.rate / cores)).toFixed(0);
       let worstBurst = 0;
-      /** The load generator's CPU per request in the measured bursts, the least of them (for the burst's ceiling). */
-      let burstClientCpu: number | undefined;
       bursts.value.forEach((o, b) => {
         const stats = latencyStats(o.value.latencies);
         const label = b === 0 ? "warm-up burst" : `burst ${b}/${BURSTS}`;
@@ -532,7 +530,6 @@ const httpSigning: Benchmark = {
         );
         if (b === BURSTS) for (const line of describeCpu(o, cores, KEYS - o.value.refused, burstFloor)) log(line);
         if (b > 0) {
-          burstClientCpu = Math.min(burstClientCpu ?? Infinity, o.benchCpuSeconds / KEYS);
           worstBurst = Math.max(worstBurst, stats.p99Ms / referenceMs);
           recordGoal("burst", worstBurst, `reference ${referenceMs.toFixed(0)} ms; worst of ${BURSTS} bursts (the warm-up burst not counted)${contention(o)}`);
           summary.push(
@@ -611,7 +608,10 @@ const httpSigning: Benchmark = {
           const { pubkey, target } = plan.nextSingle();
           return { path: `/api/v1/eth2/sign/${pubkey}`, body: plan.body(target) };
         },
-        burstClient: burstClientCpu === undefined ? undefined : { cpuPerRequest: burstClientCpu, blst: bursts.slower.cpuPerSig },
+        burst: {
+          connections: KEYS,
+          request: (k) => ({ path: `/api/v1/eth2/sign/${plan.pubkeys[k]!}`, body: plan.body(plan.targetFor(k)) }),
+        },
         batchSize: BATCH_SIZE,
       });
       for (const line of ceilings.lines) log(line);
