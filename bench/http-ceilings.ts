@@ -205,9 +205,9 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
   recordCeiling(
     "burst",
     leastBurst,
-    `0.99 x (1 + the burst-shaped stack's and the record's shares: ${burstShares.how.slice(5, -1)}) = ${leastBurst.toFixed(2)}: the least p99 / reference any signer here allows`,
+    `0.99 x (${burstShares.how.slice(5, -1)}) = ${leastBurst.toFixed(2)}, the stack and its load generator measured in bursts: the least p99 / reference any signer here allows`,
   );
-  lines.push(`least burst p99 / reference: 0.99 x (1 + ${burstShares.how.slice(5, -1)}) = ${leastBurst.toFixed(2)}`);
+  lines.push(`least burst p99 / reference: 0.99 x (${burstShares.how.slice(5, -1)}) = ${leastBurst.toFixed(2)}`);
 
   // The batch: one request, one signing root and one transaction per 100 signatures; the record stays per signature.
   const batchCeiling = ceilingOf([{ name: "record", seconds: batch.record.cpuPerRecord, blst: batch.blst }]);
