@@ -17,7 +17,7 @@ import { signedDeposit } from "./vault-fixtures.js";
 const present = evmVectorsPresent();
 if (!present) console.log("# skipping EVM harness tests: ../shared/vectors/evm is absent");
 
-describe("test EVM harness (Prague, real system contracts)", { skip: !present }, () => {
+describe("test EVM harness (Prague, real system contracts)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
   let chain: TestChain;
   let url: string;
   before(async () => {

@@ -29,7 +29,7 @@ const REGISTRAR = 1;
 const STAKER = 2;
 const EJECTOR = 3;
 
-describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: !present }, () => {
+describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
   const scratch = tempDir("bulwark-e2e-seth-");
   const dataDir = join(scratch.path, "signer");
   const key = (i: number) => join(scratch.path, `key-${i}`);
