@@ -41,7 +41,6 @@ import { describeFailures, fanOut, type FanoutObserver, type FanoutResult, type 
 import { defaultTransport, type ParticipantTransport } from "./participant-http.js";
 import { codedError } from "../../errors/bulwark-error.js";
 
-
 /** A participant's account document is a few hundred bytes; more is not an account. */
 const PROBE_RESPONSE_BYTES = 64 * 1024;
 
