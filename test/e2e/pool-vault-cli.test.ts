@@ -16,12 +16,11 @@ import { parseProofJson, proofToJson } from "../../src/onchain/proof-file.js";
 import { startBeaconNode } from "../helpers/beacon-node.js";
 import { makeBeaconState, publishAndProve } from "../helpers/beacon-state.js";
 import { chainClients, type ChainClients } from "../helpers/contracts.js";
-import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
+import { skipWithoutEvmVectors, TestChain } from "../helpers/evm.js";
 import { PASSPHRASE, Scratch, seedCheapStore } from "../pool/ceremony/ceremony-fixtures.js";
 import { runBulwark } from "./harness.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping pool vault CLI test: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("pool vault CLI test");
 
 const ENV = { BULWARK_SEALING_PASSPHRASE: PASSPHRASE };
 const AGGREGATOR = 1;
@@ -36,7 +35,7 @@ async function bulwark(args: string[], expectCode = 0) {
   return result;
 }
 
-describe("bulwark pool vault (CLI, against a JSON-RPC test chain)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("bulwark pool vault (CLI, against a JSON-RPC test chain)", { skip }, () => {
   const root = scratch.dir("bulwark-e2e-vault-");
   const agg = join(root, "aggregator");
   const out = join(root, "ceremony");

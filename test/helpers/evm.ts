@@ -73,13 +73,24 @@ class RpcError extends Error {
 }
 
 /** Whether the shared vectors are present (tests skip with a printed reason otherwise). */
-export function evmVectorsPresent(): boolean {
+function evmVectorsPresent(): boolean {
   try {
     readFileSync(join(EVM_VECTORS_DIR, "deposit_contract.runtime.hex"));
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * The `skip` option of a suite that needs the shared EVM vectors: false when they are present,
+ * otherwise the reason, which is also printed with `what` the suite is.
+ */
+export function skipWithoutEvmVectors(what: string): false | string {
+  if (evmVectorsPresent()) return false;
+  const reason = "../shared/vectors/evm is absent";
+  console.log(`# skipping ${what}: ${reason}`);
+  return reason;
 }
 
 function vectorHex(name: string): string {

@@ -5,10 +5,9 @@ import { contractArtifact } from "../../src/onchain/artifacts.js";
 import { beaconBlockRoot, validatorStateProof, type ValidatorStateProof } from "../../src/onchain/beacon-proof.js";
 import { makeBeaconState, publishAndProve, type BeaconFork } from "../helpers/beacon-state.js";
 import { chainClients, deployArtifact, type ChainClients } from "../helpers/contracts.js";
-import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
+import { skipWithoutEvmVectors, TestChain } from "../helpers/evm.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping beacon proof tests: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("beacon proof tests");
 
 export function revertName(err: unknown): string | undefined {
   if (!(err instanceof BaseError)) return undefined;
@@ -16,7 +15,7 @@ export function revertName(err: unknown): string | undefined {
   return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
 }
 
-describe("beacon state proofs verified on-chain against EIP-4788 roots", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("beacon state proofs verified on-chain against EIP-4788 roots", { skip }, () => {
   let chain: TestChain;
   let clients: ChainClients;
   let probe: Hex;

@@ -8,16 +8,15 @@ import {
   BEACON_ROOTS_ADDRESS,
   DEPOSIT_CONTRACT_ADDRESS,
   EVM_VECTORS_DIR,
-  evmVectorsPresent,
+  skipWithoutEvmVectors,
   TestChain,
   WITHDRAWAL_REQUESTS_ADDRESS,
 } from "../helpers/evm.js";
 import { signedDeposit } from "./vault-fixtures.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping EVM harness tests: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("EVM harness tests");
 
-describe("test EVM harness (Prague, real system contracts)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("test EVM harness (Prague, real system contracts)", { skip }, () => {
   let chain: TestChain;
   let url: string;
   before(async () => {

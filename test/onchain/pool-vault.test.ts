@@ -15,7 +15,7 @@ import { vaultCall, vaultStatus, VaultCallError } from "../../src/onchain/vault-
 import { makeBeaconState, publishAndProve, type TestValidator } from "../helpers/beacon-state.js";
 import { deployArtifact } from "../helpers/contracts.js";
 import { Scratch } from "../pool/ceremony/ceremony-fixtures.js";
-import { DEPOSIT_CONTRACT_ADDRESS, EVM_VECTORS_DIR, evmVectorsPresent, WITHDRAWAL_REQUESTS_ADDRESS } from "../helpers/evm.js";
+import { DEPOSIT_CONTRACT_ADDRESS, EVM_VECTORS_DIR, skipWithoutEvmVectors, WITHDRAWAL_REQUESTS_ADDRESS } from "../helpers/evm.js";
 import {
   AGGREGATOR,
   AGGREGATOR_BOND,
@@ -33,8 +33,7 @@ import {
   type VaultWorld,
 } from "./vault-fixtures.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping vault tests: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("vault tests");
 
 const VAULT_ABI = () => contractArtifact("LowBondPoolVault").abi;
 const STAKE_POOL_FUNDING = parseEther("32") - AGGREGATOR_BOND - 4n * OPERATOR_BOND;
@@ -48,7 +47,7 @@ async function refused(promise: Promise<unknown>, reason: string): Promise<void>
   });
 }
 
-describe("LowBondPoolVault", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("LowBondPoolVault", { skip }, () => {
   const scratch = new Scratch();
   let world: VaultWorld;
   before(async () => {

@@ -15,12 +15,11 @@ import { contractArtifact } from "../../src/onchain/artifacts.js";
 import type { ValidatorStateProof } from "../../src/onchain/beacon-proof.js";
 import { vaultCall, vaultStatus, VaultCallError } from "../../src/onchain/vault-client.js";
 import { makeBeaconState, publishAndProve, type TestBeaconState } from "../helpers/beacon-state.js";
-import { evmVectorsPresent } from "../helpers/evm.js";
+import { skipWithoutEvmVectors } from "../helpers/evm.js";
 import { AGGREGATOR, makeVault, OPERATORS, OUTSIDER, STAKE_POOL, startWorld, type TestVault, type VaultWorld } from "./vault-fixtures.js";
 import { VaultModel, type Party } from "./vault-model.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping vault accounting property test: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("vault accounting property test");
 
 const GWEI = 1_000_000_000n;
 const INDEX = 2;
@@ -53,7 +52,7 @@ const scenario = fc.record({
   payoutOrder: fc.shuffledSubarray(["aggregator", "stakePool", "operator0", "operator1", "operator2", "operator3"] as Party[], { minLength: 6, maxLength: 6 }),
 });
 
-describe("vault accounting against the model (fast-check, real EVM)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("vault accounting against the model (fast-check, real EVM)", { skip }, () => {
   let world: VaultWorld;
   let state: TestBeaconState;
   before(async () => {

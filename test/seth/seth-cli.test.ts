@@ -15,13 +15,12 @@ import { after, before, describe, test } from "node:test";
 import { getAddress, parseEther, toHex, type Address, type Hex } from "viem";
 import { startBeaconNode } from "../helpers/beacon-node.js";
 import { makeBeaconState, type TestValidator } from "../helpers/beacon-state.js";
-import { evmVectorsPresent, TestChain } from "../helpers/evm.js";
+import { skipWithoutEvmVectors, TestChain } from "../helpers/evm.js";
 import { tempDir } from "../helpers/temp.js";
 import { getJson, runBulwark, startBulwark, type Bulwark } from "../e2e/harness.js";
 import { credentials } from "./seth-fixtures.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping sETH CLI test: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("sETH CLI test");
 
 const ENV = { BULWARK_SEALING_PASSPHRASE: "e2e seth sealing passphrase" };
 const DEPLOYER = 0;
@@ -29,7 +28,7 @@ const REGISTRAR = 1;
 const STAKER = 2;
 const EJECTOR = 3;
 
-describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip }, () => {
   const scratch = tempDir("bulwark-e2e-seth-");
   const dataDir = join(scratch.path, "signer");
   const key = (i: number) => join(scratch.path, `key-${i}`);

@@ -14,12 +14,11 @@ import type { ValidatorStateProof } from "../../src/onchain/beacon-proof.js";
 import { VaultCallError } from "../../src/onchain/vault-client.js";
 import { deploySeth, sethCall, sethRead } from "../../src/seth/seth-client.js";
 import { makeBeaconState, publishAndProve, SLOTS_PER_EPOCH, type TestValidator } from "../helpers/beacon-state.js";
-import { DEPOSIT_CONTRACT_ADDRESS, evmVectorsPresent } from "../helpers/evm.js";
+import { DEPOSIT_CONTRACT_ADDRESS, skipWithoutEvmVectors } from "../helpers/evm.js";
 import { credentials, depositArgs, DEPLOYER, EJECTOR, FILLER, HOODI, makeKey, OUTSIDER, STAKERS, startSethWorld, type SethWorld, type TestKey } from "./seth-fixtures.js";
 import { MINTED, SethModel } from "./seth-model.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping sETH invariant property test: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("sETH invariant property test");
 
 type Action =
   | { kind: "deposit"; staker: number }
@@ -47,7 +46,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 
 const EPOCH = 31_250;
 
-describe("sETH backing invariant against the model (fast-check, real EVM)", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("sETH backing invariant against the model (fast-check, real EVM)", { skip }, () => {
   let world: SethWorld;
   before(async () => {
     world = await startSethWorld();

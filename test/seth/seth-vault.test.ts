@@ -13,7 +13,7 @@ import { deployArtifact } from "../helpers/contracts.js";
 import { VaultCallError } from "../../src/onchain/vault-client.js";
 import { registryCall } from "../../src/seth/seth-client.js";
 import type { ValidatorStateProof } from "../../src/onchain/beacon-proof.js";
-import { DEPOSIT_CONTRACT_ADDRESS, evmVectorsPresent } from "../helpers/evm.js";
+import { DEPOSIT_CONTRACT_ADDRESS, skipWithoutEvmVectors } from "../helpers/evm.js";
 import {
   call,
   credentials,
@@ -36,8 +36,7 @@ import {
   type TestKey,
 } from "./seth-fixtures.js";
 
-const present = evmVectorsPresent();
-if (!present) console.log("# skipping sETH tests: ../shared/vectors/evm is absent");
+const skip = skipWithoutEvmVectors("sETH tests");
 
 async function refused(promise: Promise<unknown>, reason: string): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -58,7 +57,7 @@ interface ValidatorRecord {
   pubkey: Hex;
 }
 
-describe("SoloStakedETH", { skip: present ? false : "../shared/vectors/evm is absent" }, () => {
+describe("SoloStakedETH", { skip }, () => {
   let world: SethWorld;
   before(async () => {
     world = await startSethWorld();
