@@ -4,11 +4,14 @@
  * adds (validation, SSZ, protection, signing, metrics, logging). The `fastify+root` variant adds
  * back the one part of that every correct signer must do per request whatever its design: validate
  * the typed request and compute its signing root for the configured network (the signer's own
- * functions, with its hasher). `node dist/bench/bare-http-server.js node-http|fastify|fastify+root|fastify+root+held|fastify+root+sign`
- * prints `ready <port>` on stdout. Run by bench/http-stack.ts, never by the signer.
+ * functions, with its hasher). `node dist/bench/bare-http-server.js node-http|fastify|fastify+root|fastify+root+held|fastify+root+sign|fastify+root+sign-per-core`
+ * prints `ready <port> [<pid>,...]` on stdout (the pids of the processes that serve, when they are
+ * not this one). Run by bench/http-stack.ts, never by the signer.
  */
+import cluster from "node:cluster";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
 import Fastify from "fastify";
 
 // A fixed compressed G2 point's worth of hex: the response has the signer's shape and size.
@@ -82,21 +85,16 @@ function fastifyWithSigningRootHeld(): Promise<number> {
 }
 
 /**
- * The signer with its protection taken out: fastify, request validation and signing root, then
- * the signer's own signing pool (one thread per core, real blst with one key). No slashing
- * protection, no metrics, no logging: what bulwark serve would cost if recording were free.
+ * fastify answering the sign route with `sign(root)` for each request's signing root, computed as
+ * the signer does (400 when it cannot be).
  */
-async function fastifySigning(): Promise<number> {
+async function signingServer(sign: (root: Uint8Array) => Uint8Array | Promise<Uint8Array>): Promise<number> {
   const { useFastHasher } = await import("../src/util/fast-hasher.js");
   useFastHasher();
   const { resolveNetwork } = await import("../src/config/networks.js");
   const { computeSigningRoot, parseSigningRequest } = await import("../src/eth/index.js");
-  const { SignPool } = await import("../src/bls/sign-pool.js");
   const { toHex } = await import("../src/util/hex.js");
   const network = resolveNetwork("mainnet");
-  const pool = new SignPool();
-  const KEY = "bench-key";
-  pool.addKeys([{ pubkey: KEY, secretKey: new Uint8Array(32).fill(7) }]);
   const app = Fastify({ logger: false });
   app.post<{ Params: { identifier: string } }>("/api/v1/eth2/sign/:identifier", async (request, reply) => {
     let root: Uint8Array;
@@ -105,22 +103,72 @@ async function fastifySigning(): Promise<number> {
     } catch (err) {
       return reply.code(400).send({ message: (err as Error).message });
     }
-    return { signature: toHex(await pool.sign(KEY, root)) };
+    return { signature: toHex(await sign(root)) };
   });
+  // In a process of a cluster, port 0 is one port shared by every process, chosen by the primary.
   await app.listen({ host: "127.0.0.1", port: 0 });
   return (app.server.address() as AddressInfo).port;
 }
 
-const SERVERS: Record<string, () => Promise<number>> = {
+/**
+ * The signer with its protection taken out: fastify, request validation and signing root, then
+ * the signer's own signing pool (one thread per core, real blst with one key). No slashing
+ * protection, no metrics, no logging: what bulwark serve would cost if recording were free.
+ */
+async function fastifySigning(): Promise<number> {
+  const { SignPool } = await import("../src/bls/sign-pool.js");
+  const pool = new SignPool();
+  const KEY = "bench-key";
+  pool.addKeys([{ pubkey: KEY, secretKey: new Uint8Array(32).fill(7) }]);
+  return signingServer((root) => pool.sign(KEY, root));
+}
+
+/**
+ * The same work as fastifySigning with no hand-off at all: one process per core (node:cluster,
+ * sharing the listening socket), each validating, computing the signing root and signing with blst
+ * in its own event loop (signingProcess), then answering. No thread messages, no record: what a
+ * design that never leaves the event loop reaches on these cores before it records anything.
+ * Resolves in the primary once every process listens, with their pids; a process that dies ends
+ * the primary too.
+ */
+async function fastifySigningPerCore(): Promise<{ port: number; pids: number[] }> {
+  const processes = availableParallelism();
+  const pids: number[] = [];
+  return new Promise((resolve, reject) => {
+    cluster.on("listening", (worker, address) => {
+      pids.push(worker.process.pid!);
+      if (pids.length === processes) resolve({ port: address.port, pids });
+    });
+    cluster.on("exit", (worker, code) => {
+      reject(new Error(`serving process ${worker.process.pid} exited with code ${code}`));
+      process.exit(1);
+    });
+    for (let i = 0; i < processes; i++) cluster.fork();
+  });
+}
+
+/** One process of fastifySigningPerCore. */
+async function signingProcess(): Promise<void> {
+  const { SecretKey } = await import("@chainsafe/blst");
+  const secretKey = SecretKey.fromBytes(new Uint8Array(32).fill(7));
+  await signingServer((root) => secretKey.sign(root).toBytes());
+}
+
+const SERVERS: Record<string, () => Promise<number | { port: number; pids: number[] }>> = {
   "node-http": nodeHttp,
   fastify,
   "fastify+root": () => fastifyWithSigningRoot(),
   "fastify+root+held": fastifyWithSigningRootHeld,
   "fastify+root+sign": fastifySigning,
+  "fastify+root+sign-per-core": fastifySigningPerCore,
 };
-const port = await SERVERS[process.argv[2] ?? ""]?.();
-if (port === undefined) {
-  console.error(`usage: bare-http-server.js ${Object.keys(SERVERS).join("|")}`);
-  process.exit(2);
+if (cluster.isWorker) {
+  await signingProcess();
+} else {
+  const started = await SERVERS[process.argv[2] ?? ""]?.();
+  if (started === undefined) {
+    console.error(`usage: bare-http-server.js ${Object.keys(SERVERS).join("|")}`);
+    process.exit(2);
+  }
+  console.log(typeof started === "number" ? `ready ${started}` : `ready ${started.port} ${started.pids.join(",")}`);
 }
-console.log(`ready ${port}`);

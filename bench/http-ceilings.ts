@@ -27,7 +27,11 @@
  *
  * Beside them, the signer with its protection taken out (fastify + signing root + the signer's own
  * signing pool, recording nothing), measured against the floor like bulwark serve: what the HTTP
- * and hand-off design reaches before any record is made.
+ * and hand-off design reaches before any record is made. And the same work with no hand-off (one
+ * process per core, each signing in its own event loop): what a design that never leaves the event
+ * loop reaches before it records, with the record's CPU added as a figure (a closed loop that keeps
+ * the cores busy runs at cores / CPU per signature, so r becomes 1 / (1/r + record / blst)). Neither
+ * is a ceiling (some other design could do better), so neither decides "within reach".
  */
 import { GOALS, type GoalId, recordCeiling } from "./goals.js";
 import type { BenchRow } from "./harness.js";
@@ -110,7 +114,11 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
   }
   stacks.push(paced.get(128)!.window, paced.get(16)!.window);
   const unprotected = [];
-  for (const connections of [16, 128]) unprotected.push(await stackWindows("fastify+root+sign", connections, 1));
+  const perCore = [];
+  for (const connections of [16, 128]) {
+    unprotected.push(await stackWindows("fastify+root+sign", connections, 1));
+    perCore.push(await stackWindows("fastify+root+sign-per-core", connections, 1));
+  }
   const single = least(await measureRecordWindows(128, 1, WINDOWS, input.floor), ({ record }) => record.cpuPerRecord);
   const batch = least(await measureRecordWindows(4, input.batchSize, WINDOWS, input.floor), ({ record }) => record.cpuPerRecord);
 
@@ -166,15 +174,20 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
       `at the goal's rate (${atRate.rate.toFixed(0)} requests/s; the held stack served ${reached.toFixed(0)}${rateHeld ? "" : ", short of it: not a bound"}): ` +
       `${pacedWall.how} = ${pacedWall.value.toFixed(2)}, without the load generator ${pacedServerOnly.value.toFixed(2)}`;
     const open = unprotected[connections === 16 ? 0 : 1]!;
+    const withoutHandOff = perCore[connections === 16 ? 0 : 1]!;
     // Like bulwark serve's phases: against the faster of the floors right before and right after.
+    const ratioOf = (w: typeof open) => w.stack.requests / w.stack.seconds / Math.max(w.before.rate, w.after.rate);
     const openFloor = Math.max(open.before.rate, open.after.rate);
     const openRate = open.stack.requests / open.stack.seconds;
-    const openRatio = openRate / openFloor;
+    const openRatio = ratioOf(open);
+    const perCoreRatio = ratioOf(withoutHandOff);
+    const perCoreRecorded = 1 / (1 / perCoreRatio + record.seconds / record.blst);
     recordCeiling(
       goalOf(connections),
       value,
       `flat out ${wall.how} = ${wall.value.toFixed(2)}; ${pacedHow}; the ceiling ${value.toFixed(2)}, without the load generator (the CPU-normalised figure's) ${serverValue.toFixed(2)}; ` +
-        `the signer with protection taken out reached ${openRatio.toFixed(2)} x floor here (its server ${us(open.stack.cpuPerRequest)} CPU per signature, blst included)`,
+        `the signer with protection taken out reached ${openRatio.toFixed(2)} x floor here (its server ${us(open.stack.cpuPerRequest)} CPU per signature, blst included); ` +
+        `with no hand-off either (one process per core) ${perCoreRatio.toFixed(2)}, ${perCoreRecorded.toFixed(2)} with a record's CPU added`,
     );
     lines.push(
       `ceiling, ${connections} connections, flat out: ${wall.how} = ${wall.value.toFixed(2)} x floor; without the load generator ${serverOnly.value.toFixed(2)}`,
@@ -183,6 +196,10 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
       `  the signer with protection taken out (fastify + signing root + signing pool, no record), ${connections} connections: ` +
         `${openRate.toFixed(0)} sigs/s = ${openRatio.toFixed(2)} x floor ${openFloor.toFixed(0)}; ` +
         `server ${us(open.stack.cpuPerRequest)} CPU per signature (blst included), load generator ${us(open.stack.clientCpuPerRequest)}`,
+      `  the same work with no hand-off (one process per core, each signing in its event loop, no record), ${connections} connections: ` +
+        `${(withoutHandOff.stack.requests / withoutHandOff.stack.seconds).toFixed(0)} sigs/s = ${perCoreRatio.toFixed(2)} x floor ${Math.max(withoutHandOff.before.rate, withoutHandOff.after.rate).toFixed(0)}; ` +
+        `server ${us(withoutHandOff.stack.cpuPerRequest)} CPU per signature (blst included), load generator ${us(withoutHandOff.stack.clientCpuPerRequest)}; ` +
+        `with the record's CPU added: 1 / (1 / ${perCoreRatio.toFixed(2)} + ${record.name} ${us(record.seconds)} / blst ${us(record.blst)}) = ${perCoreRecorded.toFixed(2)}`,
     );
     rows.push({
       measurement: `signer without protection, ${connections} conns`,
@@ -190,6 +207,13 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
       unit: "sigs",
       seconds: open.stack.seconds,
       note: `${openRatio.toFixed(2)} x floor; the floors' ceiling ${wall.value.toFixed(2)}`,
+    });
+    rows.push({
+      measurement: `no hand-off, no protection, ${connections} conns`,
+      count: withoutHandOff.stack.requests,
+      unit: "sigs",
+      seconds: withoutHandOff.stack.seconds,
+      note: `${perCoreRatio.toFixed(2)} x floor, one process per core; ${perCoreRecorded.toFixed(2)} with a record's CPU added`,
     });
   }
 

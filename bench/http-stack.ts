@@ -7,7 +7,9 @@
  * signer could reach on these cores: blst / (blst + stack). What the signer adds beyond the last
  * one is protection (its commit thread), the hand-off to the signing threads, metrics and GC.
  * The `fastify+root+sign` variant adds the signing back (the signer's signing pool, real blst on
- * every core) but still records nothing: bulwark serve without its slashing protection.
+ * every core) but still records nothing: bulwark serve without its slashing protection. The
+ * `fastify+root+sign-per-core` variant does the same work with no hand-off at all: one process
+ * per core, each signing in its own event loop (its CPU is that of every process).
  * The `fastify+root+held` variant serves a given rate instead of flat out (`pacedTo`): its answers
  * are held back until the closed loop runs at that rate, so the stack is measured at the rate a
  * goal asks of the signer, with as many requests open as the signer would have.
@@ -24,7 +26,7 @@ import { threadCpuSeconds } from "./http-server.js";
 const SERVER = fileURLToPath(new URL("./bare-http-server.js", import.meta.url));
 
 export interface StackFloor {
-  variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+held" | "fastify+root+sign";
+  variant: "node-http" | "fastify" | "fastify+root" | "fastify+root+held" | "fastify+root+sign" | "fastify+root+sign-per-core";
   /** A closed loop on `connections` connections, or bursts of one request on each of them. */
   shape: "closed loop" | "burst";
   connections: number;
@@ -55,7 +57,7 @@ export async function measureStackWindows<T>(
   if ((pacedTo !== undefined) !== (variant === "fastify+root+held")) throw new Error("a paced rate goes with the fastify+root+held variant, and only with it");
   const child = spawn(process.execPath, [SERVER, variant], { stdio: [pacedTo === undefined ? "ignore" : "pipe", "pipe", "inherit"] });
   try {
-    const port = await readyPort(child, variant);
+    const { port, pids } = await readyPort(child, variant);
     const host = `127.0.0.1:${port}`;
     const load = () =>
       closedLoop({ host: "127.0.0.1", port }, {
@@ -70,7 +72,7 @@ export async function measureStackWindows<T>(
     const holdMs = pacedTo === undefined ? 0 : await holdFor(pacedTo, connections, warm, (ms) => child.stdin!.write(`${ms}\n`), load);
     const measured: Array<{ stack: StackFloor; after: T }> = [];
     for (let window = 0; window < windows; window++) {
-      const { value: result, cpu, client } = await withCpu(child, load);
+      const { value: result, cpu, client } = await withCpu(pids, load);
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`bare ${variant} server: ${result.non2xx} non-2xx, ${result.errors} errors`);
       const stack: StackFloor = {
         variant,
@@ -110,7 +112,7 @@ export async function measureStackBurstWindows<T>(
   const child = spawn(process.execPath, [SERVER, variant], { stdio: ["ignore", "pipe", "inherit"] });
   let open: Awaited<ReturnType<typeof openConnections>> = [];
   try {
-    const port = await readyPort(child, variant);
+    const { port, pids } = await readyPort(child, variant);
     const host = `127.0.0.1:${port}`;
     const bytes = (k: number) => {
       const { path, body } = request(k);
@@ -129,7 +131,7 @@ export async function measureStackBurstWindows<T>(
     for (let b = 0; b < BURST_WARM_BURSTS; b++) await burst();
     const measured: Array<{ stack: StackFloor; after: T }> = [];
     for (let window = 0; window < windows; window++) {
-      const { value: seconds, cpu, client } = await withCpu(child, burst);
+      const { value: seconds, cpu, client } = await withCpu(pids, burst);
       const stack: StackFloor = {
         variant,
         shape: "burst",
@@ -149,26 +151,31 @@ export async function measureStackBurstWindows<T>(
   }
 }
 
-function readyPort(child: ReturnType<typeof spawn>, variant: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+/** The server's port, and the processes whose CPU is the server's (the child, and those it says serve). */
+function readyPort(child: ReturnType<typeof spawn>, variant: string): Promise<{ port: number; pids: number[] }> {
+  return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       out += chunk;
-      const match = /ready (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+      const match = /ready (\d+)(?: ([\d,]+))?\n/.exec(out);
+      if (match) resolve({ port: Number(match[1]), pids: [child.pid!, ...(match[2]?.split(",").map(Number) ?? [])] });
     });
     child.once("exit", (code) => reject(new Error(`bare ${variant} server exited with code ${code}`)));
   });
 }
 
-/** Runs `work`, with the server's CPU seconds (every thread) and this process's (the load generator's) over it. */
-async function withCpu<V>(child: ReturnType<typeof spawn>, work: () => Promise<V>): Promise<{ value: V; cpu: number; client: number }> {
-  const before = threadCpuSeconds(child.pid!);
+/** Runs `work`, with the server's CPU seconds (every thread of its processes) and this process's (the load generator's) over it. */
+async function withCpu<V>(pids: readonly number[], work: () => Promise<V>): Promise<{ value: V; cpu: number; client: number }> {
+  const before = pids.map(threadCpuSeconds);
   const clientBefore = process.cpuUsage();
   const value = await work();
   const client = process.cpuUsage(clientBefore);
-  const after = threadCpuSeconds(child.pid!);
-  const cpu = before && after ? [...after].reduce((sum, [tid, s]) => sum + s - (before.get(tid) ?? 0), 0) : NaN;
+  const after = pids.map(threadCpuSeconds);
+  let cpu = 0;
+  pids.forEach((_, i) => {
+    const [b, a] = [before[i], after[i]];
+    cpu += b && a ? [...a].reduce((sum, [tid, s]) => sum + s - (b.get(tid) ?? 0), 0) : NaN;
+  });
   return { value, cpu, client: (client.user + client.system) / 1e6 };
 }
 

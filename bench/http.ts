@@ -7,7 +7,8 @@
  *   3. a burst of one attestation from each of 2,000 validators, all in flight at once;
  *   4. batch signing (POST /api/v1/eth2/sign, 100 identifiers per ATTESTATION request);
  *   5. ceilings from floors measured in the same run (bench/http-ceilings.ts): the HTTP stack alone,
- *      the durable record alone, the signer with its protection taken out;
+ *      the durable record alone, the signer with its protection taken out, and the same with no
+ *      hand-off either (one process per core, each signing in its own event loop);
  *   6. the main thread's time per request by stage (HTTP parse, JSON, SSZ hashing, protection,
  *      worker hand-off, response, ...), from a second, CPU-profiled server (main-thread-budget.ts);
  *   7. start-up with 10,000 cheap keystores (separate benchmark, http-startup-10k).

@@ -6,6 +6,11 @@
  * nothing more specific is on the stack. Timestamps: V8's profile clock and process.hrtime are
  * both CLOCK_MONOTONIC on Linux, so a window measured in the bench process selects the server's
  * samples of that window.
+ *
+ * Across stages, the budget also names the native calls that hand work to another thread or
+ * process: a socket write (the kernel delivers it to the client and wakes it) and a postMessage
+ * (which wakes the receiving thread). Their cost is mostly the wake-up, so it depends on whether
+ * the other side was asleep, which the stages cannot show.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +44,8 @@ export interface Budget {
   busyUsPerRequest: number;
   /** Share of the window the main thread was idle (waiting for I/O or other threads). */
   idleShare: number;
+  /** Native calls that hand work to another thread or process (part of the stages' time), largest first. */
+  handOffCalls: Array<{ call: string; usPerRequest: number }>;
 }
 
 type Rule = (frame: ProfileNode["callFrame"]) => string | undefined;
@@ -92,6 +99,18 @@ function stageOf(leaf: number, byId: Map<number, ProfileNode>, parent: Map<numbe
   return fallback ?? "other";
 }
 
+const SOCKET_WRITES = new Set(["writev", "writeBuffer", "writeUtf8String", "writeLatin1String", "writeAsciiString"]);
+
+/** The hand-off call a sample's leaf is, if it is one; `stack` is the leaf and its callers' urls, innermost first. */
+function handOffCallOf(leaf: ProfileNode["callFrame"], stack: readonly string[]): string | undefined {
+  if (leaf.url !== "") return undefined;
+  if (SOCKET_WRITES.has(leaf.functionName)) return "socket writes (responses to the client)";
+  if (leaf.functionName !== "postMessage") return undefined;
+  if (stack.some((url) => url.includes("/src/protection/"))) return "postMessage to the commit thread";
+  if (stack.some((url) => url.includes("/src/bls/sign-pool"))) return "postMessage to the signing threads";
+  return "postMessage, other";
+}
+
 /** The main thread's profile in `dir` (thread id 0 in the file name). */
 export function mainThreadProfile(dir: string): string | undefined {
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && f.split(".")[4] === "0");
@@ -104,7 +123,16 @@ export function budgetOf(profilePath: string, windows: readonly BudgetWindow[]):
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const stageCache = new Map<number, string>();
-  const totals = windows.map(() => ({ stages: new Map<string, number>(), busyUs: 0, idleUs: 0 }));
+  const handOffCache = new Map<number, string | undefined>();
+  const handOffCall = (leaf: number) => {
+    if (!handOffCache.has(leaf)) {
+      const urls: string[] = [];
+      for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) urls.push(byId.get(id)!.callFrame.url);
+      handOffCache.set(leaf, handOffCallOf(byId.get(leaf)!.callFrame, urls));
+    }
+    return handOffCache.get(leaf);
+  };
+  const totals = windows.map(() => ({ stages: new Map<string, number>(), handOff: new Map<string, number>(), busyUs: 0, idleUs: 0 }));
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
@@ -122,6 +150,8 @@ export function budgetOf(profilePath: string, windows: readonly BudgetWindow[]):
     if (stage === undefined) stageCache.set(node, (stage = stageOf(node, byId, parent)));
     total.stages.set(stage, (total.stages.get(stage) ?? 0) + spent);
     total.busyUs += spent;
+    const call = handOffCall(node);
+    if (call !== undefined) total.handOff.set(call, (total.handOff.get(call) ?? 0) + spent);
   }
   return windows.map((window, w) => {
     const total = totals[w]!;
@@ -131,6 +161,7 @@ export function budgetOf(profilePath: string, windows: readonly BudgetWindow[]):
       stages: [...total.stages].sort((a, b) => b[1] - a[1]).map(([stage, us]) => ({ stage, usPerRequest: us / requests })),
       busyUsPerRequest: total.busyUs / requests,
       idleShare: total.idleUs / Math.max(1, window.endUs - window.startUs),
+      handOffCalls: [...total.handOff].sort((a, b) => b[1] - a[1]).map(([call, us]) => ({ call, usPerRequest: us / requests })),
     };
   });
 }
@@ -144,6 +175,14 @@ export function describeBudget(budget: Budget): string[] {
   for (const { stage, usPerRequest } of budget.stages) {
     if (usPerRequest < 0.5) continue;
     lines.push(`  ${usPerRequest.toFixed(1).padStart(7)} us  ${((100 * usPerRequest) / budget.busyUsPerRequest).toFixed(0).padStart(3)}%  ${stage}`);
+  }
+  const handOff = budget.handOffCalls.filter((c) => c.usPerRequest >= 0.5);
+  if (handOff.length > 0) {
+    const sum = handOff.reduce((s, c) => s + c.usPerRequest, 0);
+    lines.push(
+      `  of which native calls that wake another thread or process: ${sum.toFixed(1)} us (${((100 * sum) / budget.busyUsPerRequest).toFixed(0)}%): ` +
+        handOff.map((c) => `${c.call} ${c.usPerRequest.toFixed(1)} us`).join(", "),
+    );
   }
   return lines;
 }
