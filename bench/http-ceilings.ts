@@ -70,6 +70,13 @@ interface Term {
   blst: number;
 }
 
+/** A signing window's rate against the faster of the raw floors right before and right after it, as bulwark serve's phases are compared. */
+function againstFloor(window: { stack: StackFloor; before: FloorSample; after: FloorSample }): { rate: number; floor: number; ratio: number } {
+  const rate = window.stack.requests / window.stack.seconds;
+  const floor = Math.max(window.before.rate, window.after.rate);
+  return { rate, floor, ratio: rate / floor };
+}
+
 function ceilingOf(terms: readonly Term[]): { value: number; how: string } {
   const shares = terms.reduce((sum, t) => sum + t.seconds / t.blst, 0);
   const parts = terms.map((t) => `${t.name} ${us(t.seconds)} / blst ${us(t.blst)}`).join(" + ");
@@ -181,12 +188,8 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
       `${pacedWall.how} = ${pacedWall.value.toFixed(2)}, without the load generator ${pacedServerOnly.value.toFixed(2)}`;
     const open = unprotected[connections === 16 ? 0 : 1]!;
     const withoutHandOff = perCore[connections === 16 ? 0 : 1]!;
-    // Like bulwark serve's phases: against the faster of the floors right before and right after.
-    const ratioOf = (w: typeof open) => w.stack.requests / w.stack.seconds / Math.max(w.before.rate, w.after.rate);
-    const openFloor = Math.max(open.before.rate, open.after.rate);
-    const openRate = open.stack.requests / open.stack.seconds;
-    const openRatio = ratioOf(open);
-    const perCoreRatio = ratioOf(withoutHandOff);
+    const { rate: openRate, floor: openFloor, ratio: openRatio } = againstFloor(open);
+    const { rate: perCoreRate, floor: perCoreFloor, ratio: perCoreRatio } = againstFloor(withoutHandOff);
     const perCoreRecorded = 1 / (1 / perCoreRatio + record.seconds / record.blst);
     recordCeiling(
       goalOf(connections),
@@ -203,7 +206,7 @@ export async function measureCeilings(input: CeilingInputs): Promise<{ lines: st
         `${openRate.toFixed(0)} sigs/s = ${openRatio.toFixed(2)} x floor ${openFloor.toFixed(0)}; ` +
         `server ${us(open.stack.cpuPerRequest)} CPU per signature (blst included), load generator ${us(open.stack.clientCpuPerRequest)}`,
       `  the same work with no hand-off (one process per core, each signing in its event loop, no record), ${connections} connections: ` +
-        `${(withoutHandOff.stack.requests / withoutHandOff.stack.seconds).toFixed(0)} sigs/s = ${perCoreRatio.toFixed(2)} x floor ${Math.max(withoutHandOff.before.rate, withoutHandOff.after.rate).toFixed(0)}; ` +
+        `${perCoreRate.toFixed(0)} sigs/s = ${perCoreRatio.toFixed(2)} x floor ${perCoreFloor.toFixed(0)}; ` +
         `server ${us(withoutHandOff.stack.cpuPerRequest)} CPU per signature (blst included), load generator ${us(withoutHandOff.stack.clientCpuPerRequest)}; ` +
         `with the record's CPU added: 1 / (1 / ${perCoreRatio.toFixed(2)} + ${record.name} ${us(record.seconds)} / blst ${us(record.blst)}) = ${perCoreRecorded.toFixed(2)}`,
     );
