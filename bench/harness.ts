@@ -43,6 +43,31 @@ export function latencyStats(samplesMs: number[]): LatencyStats {
   return { meanMs: sum / sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1]! };
 }
 
+/**
+ * A value that the distribution's true q-quantile is at least, with the given confidence, from
+ * its samples alone (no assumption about the distribution's shape): the (j+1)-th largest sample,
+ * for the least j such that P(Binomial(n, 1 - q) <= j) >= confidence. The true quantile lies
+ * below that sample only if more than j of the n samples fell above the quantile. For 300
+ * samples, q = 0.99 and 95%: j = 6, the 7th largest sample. Undefined when no sample is such a
+ * bound at that confidence.
+ */
+export function quantileLowerBound(samples: readonly number[], q: number, confidence: number): number | undefined {
+  const n = samples.length;
+  const p = 1 - q;
+  // P(Binomial(n, p) = j), each term from the one before; the sum is P(Binomial(n, p) <= j).
+  let term = Math.pow(q, n);
+  let cumulative = term;
+  let j = 0;
+  while (cumulative < confidence) {
+    if (j + 1 >= n) return undefined;
+    term *= ((n - j) / (j + 1)) * (p / q);
+    cumulative += term;
+    j++;
+  }
+  const sorted = Float64Array.from(samples).sort();
+  return sorted[n - 1 - j];
+}
+
 const liveDirs = new Set<string>();
 
 /** A fresh temporary directory, removed by `removeTempDir` or when the process is interrupted. */
