@@ -29,6 +29,8 @@ export const GOALS: Record<GoalId, Goal> = {
 };
 
 const met = (goal: Goal, value: number) => COMPARE[goal.sense](value, goal.target);
+/** True when `figure` lies on the better side of `bound` in the goal's sense (a ratio above it, a latency below it). */
+const better = (goal: Goal, figure: number, bound: number) => (goal.sense === ">=" ? figure > bound : figure < bound);
 const format = (goal: Goal, value: number, digits = 2) => `${value.toFixed(digits)} ${goal.unit}`;
 
 const measured = new Map<GoalId, { value: number; context: string }>();
@@ -73,7 +75,9 @@ export function renderGoals(): string | undefined {
     const goal = GOALS[id];
     const ceiling = ceilings.get(id);
     // A ceiling is a bound the figure cannot pass; whether the goal lies beyond it is the goal's own test.
-    const reach = ceiling === undefined ? "" : met(goal, ceiling.value) ? "within reach" : "OUT OF REACH here";
+    // A figure past its ceiling disproves the ceiling for this run (see the note under the table).
+    const reach =
+      ceiling === undefined ? "" : better(goal, figure.value, ceiling.value) ? "PASSED by the figure" : met(goal, ceiling.value) ? "within reach" : "OUT OF REACH here";
     const target = `${goal.sense} ${goal.target} ${goal.unit}`;
     return [[goal.measure, formatNearTarget(goal, figure.value), target, met(goal, figure.value) ? "met" : "NOT met", ceiling ? formatNearTarget(goal, ceiling.value) : "-", reach, figure.context]];
   });
@@ -85,5 +89,18 @@ export function renderGoals(): string | undefined {
     const ceiling = ceilings.get(id);
     return ceiling === undefined ? [] : [`  ceiling of "${GOALS[id].measure}": ${ceiling.how}`];
   });
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ...how, ...notes.map((n) => `  ${n}`)].join("\n");
+  // The floors and the figure are measured minutes apart, and this host's speed drifts: a figure
+  // past its ceiling shows by how much at least, and neither verdict is firmer than that margin.
+  const passed = (Object.keys(GOALS) as GoalId[]).flatMap((id) => {
+    const figure = measured.get(id);
+    const ceiling = ceilings.get(id);
+    const goal = GOALS[id];
+    if (figure === undefined || ceiling === undefined || !better(goal, figure.value, ceiling.value)) return [];
+    const margin = Math.abs(figure.value / ceiling.value - 1) * 100;
+    return [
+      `  the figure of "${goal.measure}" passed its ceiling by ${margin.toFixed(1)}%: the floors and the figure were measured at different moments and the host's speed ` +
+        `moved between them, so in this run neither the ceiling nor the verdict "${met(goal, figure.value) ? "met" : "NOT met"}" is firmer than that margin`,
+    ];
+  });
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line), ...how, ...passed, ...notes.map((n) => `  ${n}`)].join("\n");
 }
