@@ -22,9 +22,14 @@ if (files.length === 0) {
   console.error("no test files found under dist/test");
   process.exit(1);
 }
+// A test file never hangs the run: --test-force-exit ends a file's process once its tests are done,
+// even if a failing test left a server or a worker open (one that did kept CI waiting until its
+// limit); --test-timeout fails a file (on Node 20; a test, on later versions) still running after
+// 10 minutes, where the slowest suite today takes about 70 s.
+const FILE_TIMEOUT_MS = 10 * 60 * 1000;
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", "--test-force-exit", `--test-timeout=${FILE_TIMEOUT_MS}`, ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

@@ -190,14 +190,8 @@ export async function logsWhen(server: Pick<Bulwark, "logs">, ready: (lines: Log
   }
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A free TCP port on 127.0.0.1 that no listen(0) can take (test/helpers/ports.ts). */
+export { freePort } from "../helpers/ports.js";
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 export async function portOpen(port: number): Promise<boolean> {

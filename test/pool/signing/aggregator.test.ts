@@ -260,8 +260,9 @@ describe("pool aggregator with a lying participant", () => {
   for (const [how, reason] of cases) {
     test(`participant 4 answers with ${how}: ignored, the 3 honest ones sign, metric ${reason}`, async () => {
       const c = await startCluster({ honest: [1, 2, 3] });
-      const liar = await startMisbehaving(c.pool, 4, how);
+      let liar: Awaited<ReturnType<typeof startMisbehaving>> | undefined;
       try {
+        liar = await startMisbehaving(c.pool, 4, how);
         for (let i = 0; i < 3; i++) {
           const k = attestationCase(80 + i, 81 + i);
           const { status, json, text } = await c.aggregator.sign(k.body);
@@ -277,7 +278,7 @@ describe("pool aggregator with a lying participant", () => {
         }
         assert.equal(failures, 3);
       } finally {
-        await liar.close();
+        await liar?.close();
         await c.close();
       }
     });
@@ -285,8 +286,9 @@ describe("pool aggregator with a lying participant", () => {
 
   test("two liars and two honest participants: 503 naming the liars and why", async () => {
     const c = await startCluster({ honest: [1, 2] });
-    const liars = [await startMisbehaving(c.pool, 3, "other-share"), await startMisbehaving(c.pool, 4, "wrong-root")];
+    const liars: Array<Awaited<ReturnType<typeof startMisbehaving>>> = [];
     try {
+      liars.push(await startMisbehaving(c.pool, 3, "other-share"), await startMisbehaving(c.pool, 4, "wrong-root"));
       const { status, json, text } = await c.aggregator.sign(attestationCase(90, 91).body);
       assert.equal(status, 503, text);
       assert.equal(json.signature, undefined);

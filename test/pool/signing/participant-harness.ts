@@ -19,6 +19,7 @@ import { PoolMetrics } from "../../../src/pool/signing/aggregator-metrics.js";
 import { buildParticipantApp, prepareShares } from "../../../src/pool/signing/participant.js";
 import type { SigningPolicy } from "../../../src/protection/policy.js";
 import { SqliteProtectionStore } from "../../../src/protection/sqlite-store.js";
+import { freePort } from "../../helpers/ports.js";
 import { testPolicy } from "../../helpers/policy.js";
 import { buildApp } from "../../../src/server/app.js";
 import { SignerMetrics } from "../../../src/server/metrics.js";
@@ -39,15 +40,8 @@ export interface TestPool {
   ports: number[];
 }
 
-/** A free TCP port on 127.0.0.1 (bound to 0, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A free TCP port on 127.0.0.1 that no listen(0) can take (test/helpers/ports.ts). */
+export { freePort };
 
 /** An M-of-N split of a fresh key and its pool definition with loopback endpoints. */
 export async function makePool(threshold = 3, participants = 4, network: Network = MAINNET): Promise<TestPool> {

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { httpTransport } from "../../../src/pool/signing/participant-http.js";
 import { makePki, opensslMissing } from "../../helpers/pki.js";
+import { freePort } from "../../helpers/ports.js";
 import { tempDir } from "../../helpers/temp.js";
 
 describe("httpTransport", () => {
@@ -110,10 +111,8 @@ describe("httpTransport", () => {
   });
 
   test("a closed port fails with ECONNREFUSED", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    // Free and outside the range listen(0) draws from: no other test's server can be given it meanwhile.
+    const port = await freePort();
     await assert.rejects(
       transport(`http://127.0.0.1:${port}/x`, { method: "GET", headers: {}, signal: AbortSignal.timeout(5000), maxBytes: 100 }),
       (err: Error & { code?: string }) => err.code === "ECONNREFUSED",
