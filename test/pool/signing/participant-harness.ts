@@ -36,12 +36,9 @@ export interface TestPool {
   compositeKey: PublicKey;
   /** Coordinator token per participant id. */
   tokens: Map<number, string>;
-  /** Ports reserved for the participants (index id - 1). */
+  /** Ports reserved for the participants (index id - 1), from test/helpers/ports.ts: no listen(0) can take them. */
   ports: number[];
 }
-
-/** A free TCP port on 127.0.0.1 that no listen(0) can take (test/helpers/ports.ts). */
-export { freePort };
 
 /** An M-of-N split of a fresh key and its pool definition with loopback endpoints. */
 export async function makePool(threshold = 3, participants = 4, network: Network = MAINNET): Promise<TestPool> {
