@@ -24,8 +24,8 @@ if (files.length === 0) {
 }
 // A test file never hangs the run: --test-force-exit ends a file's process once its tests are done,
 // even if a failing test left a server or a worker open (one that did kept CI waiting until its
-// limit); --test-timeout fails a file (on Node 20; a test, on later versions) still running after
-// 10 minutes, where the slowest suite today takes about 70 s.
+// limit); --test-timeout, which on Node 20 applies to each file as a whole, fails a file still
+// running after 10 minutes, where the slowest suite today takes about 70 s.
 const FILE_TIMEOUT_MS = 10 * 60 * 1000;
 const result = spawnSync(
   process.execPath,

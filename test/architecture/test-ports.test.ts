@@ -16,8 +16,11 @@ function ephemeralRange(): [number, number] | undefined {
   }
 }
 
-const listen = (server: Server, port: number) =>
+/** A server listening on 127.0.0.1:port (0: any), kept in `servers` to be closed; resolves with its port. */
+const listenOn = (servers: Server[], port: number) =>
   new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    servers.push(server);
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
   });
@@ -37,10 +40,10 @@ test("test ports are distinct, free, and outside the range listen(0) draws from"
   try {
     // Whatever listen(0) is given while the reserved ports are still unbound, none is one of them.
     const drawn: number[] = [];
-    for (let i = 0; i < 100; i++) drawn.push(await listen(servers[servers.push(createServer()) - 1]!, 0));
+    for (let i = 0; i < 100; i++) drawn.push(await listenOn(servers, 0));
     assert.deepEqual(drawn.filter((port) => ports.includes(port)), []);
     // And every reserved port can be listened on now.
-    for (const port of ports) assert.equal(await listen(servers[servers.push(createServer()) - 1]!, port), port);
+    for (const port of ports) assert.equal(await listenOn(servers, port), port);
   } finally {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   }
