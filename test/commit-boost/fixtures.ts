@@ -61,11 +61,12 @@ export function startCore(networkName = "hoodi", keys = 2, dataDir?: string, sec
   const dir = dataDir === undefined ? tempDir("bulwark-cb-") : undefined;
   const path = dataDir ?? dir!.path;
   const network = resolveNetwork(networkName);
-  const store = SqliteProtectionStore.open({ dataDir: path, genesisValidatorsRoot: network.genesisValidatorsRoot });
-  const core = new SigningCore({ network, store, signingThreads: 1, policy: testPolicy(network) });
+  // The keys before the store: a bad secret then leaves nothing open.
   const secretKeys = secrets ?? Array.from({ length: keys }, () => SecretKey.fromKeygen(randomBytes(32)).toBytes());
   const loaded = secretKeys.map((secretKey) => ({ pubkey: SecretKey.fromBytes(secretKey).toPublicKey().toHex(true).toLowerCase(), secretKey: Uint8Array.from(secretKey) }));
   const pubkeys = loaded.map((key) => key.pubkey);
+  const store = SqliteProtectionStore.open({ dataDir: path, genesisValidatorsRoot: network.genesisValidatorsRoot });
+  const core = new SigningCore({ network, store, signingThreads: 1, policy: testPolicy(network) });
   core.addKeys(loaded);
   return {
     core,

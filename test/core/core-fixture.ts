@@ -23,12 +23,13 @@ export interface CoreFixture {
 
 export async function startCore(options: { keys?: readonly SecretKey[]; policy?: Partial<SigningPolicy>; sealed?: boolean } = {}): Promise<CoreFixture> {
   const dir = tempDir("bulwark-core-test-");
-  const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
+  // The sealed store first: if it fails to open, no protection store is left open behind it.
   let sealedStore: SealedKeyStore | undefined;
   if (options.sealed === true) {
     writeSealedFile(dir.path, SEALING_SECRET);
     sealedStore = await SealedKeyStore.open(dir.path, Buffer.from(SEALING_SECRET, "utf8"), { create: false });
   }
+  const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
   const core = new SigningCore({
     network: MAINNET,
     store,

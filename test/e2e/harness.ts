@@ -174,7 +174,6 @@ export async function startBulwark(args: readonly string[], options: RunOptions 
   };
 }
 
-/** A TCP port that was free a moment ago (bound to port 0, then released). */
 /**
  * The server's log lines once `ready` holds for them. A child's stdout reaches this process on
  * its own schedule: an HTTP answer can arrive before the line the server logged while making it.

@@ -54,7 +54,7 @@ describe("LowBondPoolVault", { skip }, () => {
     world = await startWorld();
   });
   after(async () => {
-    await world.chain.close();
+    await world?.chain.close();
     scratch.cleanup();
   });
 

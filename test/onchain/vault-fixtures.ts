@@ -35,9 +35,15 @@ export interface VaultWorld {
 
 export async function startWorld(): Promise<VaultWorld> {
   const chain = await TestChain.start();
-  const clients = chainClients(chain, await chain.serve());
-  const factory = await deployFactory(clients.publicClient, clients.wallet(DEPLOYER), DEPOSIT_CONTRACT_ADDRESS);
-  return { chain, clients, factory, address: (i) => getAddress(chain.accounts[i]!.address), wallet: (i) => clients.wallet(i) };
+  // The chain's RPC server is up from here: a failed deployment closes it (the caller gets no world to close).
+  try {
+    const clients = chainClients(chain, await chain.serve());
+    const factory = await deployFactory(clients.publicClient, clients.wallet(DEPLOYER), DEPOSIT_CONTRACT_ADDRESS);
+    return { chain, clients, factory, address: (i) => getAddress(chain.accounts[i]!.address), wallet: (i) => clients.wallet(i) };
+  } catch (err) {
+    await chain.close();
+    throw err;
+  }
 }
 
 export function defaultConfig(world: VaultWorld, overrides: Partial<VaultConfig> = {}): VaultConfig {

@@ -84,7 +84,7 @@ describe("PostgreSQL protection store", () => {
     }
   });
 
-  test("3 processes with their own pools race 100 conflicting attestations and blocks each: exactly one of each is allowed", async () => {
+  test("3 processes with their own pools race 100 conflicting attestations and blocks each: exactly one of each is allowed", async (t) => {
     const url = await server.freshDatabase();
     await (await PostgresProtectionStore.open(url, GVR)).close();
     const children = [0, 1, 2].map((id) => {
@@ -103,7 +103,12 @@ describe("PostgreSQL protection store", () => {
       );
       return { child, ready, result };
     });
-    await Promise.all(children.map((c) => c.ready));
+    // Whatever fails below, no child is left waiting for its "go" (a no-op for those that exited).
+    t.after(() => {
+      for (const { child } of children) child.kill("SIGKILL");
+    });
+    // A child that exits before it is ready fails the test with its exit code, instead of the wait never ending.
+    await Promise.all(children.map((c) => Promise.race([c.ready, c.result])));
     for (const { child } of children) child.stdin.write("go\n");
     const results = await Promise.all(children.map((c) => c.result));
     assert.equal(results.reduce((sum, r) => sum + r.allowed, 0), 1, JSON.stringify(results));

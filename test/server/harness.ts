@@ -97,16 +97,24 @@ export async function startSigner(options: SignerOptions = {}): Promise<Signer> 
     ...(options.now ? { now: options.now } : {}),
   });
   const keys = Array.from({ length: options.keys ?? 1 }, newKey);
-  core.addKeys(keys.map((key) => ({ pubkey: key.pubkey, secretKey: key.secretKey.toBytes() })));
-  const app = buildApp({
-    core,
-    metrics,
-    logger: pino({ level: "silent" }),
-    bodyLimit: options.bodyLimit ?? 1_048_576,
-    hostAllowList: options.hostAllowList ?? ["localhost", "127.0.0.1", "::1"],
-    ...(options.reload ? { reload: { run: options.reload, token: RELOAD_TOKEN } } : {}),
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  let app: FastifyInstance;
+  // A signer that fails to start closes its core (and store): the caller has nothing to close.
+  try {
+    core.addKeys(keys.map((key) => ({ pubkey: key.pubkey, secretKey: key.secretKey.toBytes() })));
+    app = buildApp({
+      core,
+      metrics,
+      logger: pino({ level: "silent" }),
+      bodyLimit: options.bodyLimit ?? 1_048_576,
+      hostAllowList: options.hostAllowList ?? ["localhost", "127.0.0.1", "::1"],
+      ...(options.reload ? { reload: { run: options.reload, token: RELOAD_TOKEN } } : {}),
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+  } catch (err) {
+    await core.close();
+    dir.cleanup();
+    throw err;
+  }
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");
   const url = `http://127.0.0.1:${address.port}`;

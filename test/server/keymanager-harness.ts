@@ -75,17 +75,24 @@ export async function startKeymanagerSigner(options: KeymanagerSignerOptions): P
   const store = SqliteProtectionStore.open({ dataDir: options.dataDir, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
   const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, policy: testPolicy(MAINNET), ...(sealed ? { sealedStore: sealed } : {}) });
-  // As `serve` does: keys deleted earlier (tombstoned) do not load from the sealed store.
-  if (sealed !== undefined) await core.loadKeys(sealed.keys(), { readonly: false });
-  const app = buildApp({
-    core,
-    metrics,
-    logger,
-    bodyLimit: 4 * 1_048_576,
-    hostAllowList: ["localhost", "127.0.0.1"],
-    keymanager: { token },
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  let app: FastifyInstance;
+  // A signer that fails to start closes its core (and store): the caller has nothing to close.
+  try {
+    // As `serve` does: keys deleted earlier (tombstoned) do not load from the sealed store.
+    if (sealed !== undefined) await core.loadKeys(sealed.keys(), { readonly: false });
+    app = buildApp({
+      core,
+      metrics,
+      logger,
+      bodyLimit: 4 * 1_048_576,
+      hostAllowList: ["localhost", "127.0.0.1"],
+      keymanager: { token },
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
   const address = app.server.address();
   if (address === null || typeof address === "string") throw new Error("no TCP address");
   const url = `http://127.0.0.1:${address.port}`;

@@ -32,19 +32,22 @@ after(async () => {
 
 test("import with slashing protection, sign, delete returning the history: on PostgreSQL", async () => {
   const dir = tempDir("bulwark-km-pg-");
-  const db = await postgres.freshDatabase();
-  writeSealedFile(dir.path, SECRET);
-  const sealed = await SealedKeyStore.open(dir.path, Buffer.from(SECRET), { create: false });
-  const store = await openProtectionStore({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot, db });
-  const metrics = new SignerMetrics();
-  const core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, sealedStore: sealed, policy: testPolicy(MAINNET) });
-  const app = buildApp({ core, metrics, logger: pino({ level: "silent" }), bodyLimit: 1 << 20, hostAllowList: ["127.0.0.1"], keymanager: { token: TOKEN } });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  const client = keymanagerClient(url, TOKEN);
-  const sign = async (pubkey: string, body: unknown) =>
-    (await fetch(`${url}/api/v1/eth2/sign/${pubkey}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status;
+  // Started inside the try: a failure while starting (the listen, say) still closes what was opened.
+  let core: SigningCore | undefined;
+  let app: ReturnType<typeof buildApp> | undefined;
   try {
+    const db = await postgres.freshDatabase();
+    writeSealedFile(dir.path, SECRET);
+    const sealed = await SealedKeyStore.open(dir.path, Buffer.from(SECRET), { create: false });
+    const store = await openProtectionStore({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot, db });
+    const metrics = new SignerMetrics();
+    core = new SigningCore({ network: MAINNET, store, signingThreads: 1, observer: metrics, sealedStore: sealed, policy: testPolicy(MAINNET) });
+    app = buildApp({ core, metrics, logger: pino({ level: "silent" }), bodyLimit: 1 << 20, hostAllowList: ["127.0.0.1"], keymanager: { token: TOKEN } });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const client = keymanagerClient(url, TOKEN);
+    const sign = async (pubkey: string, body: unknown) =>
+      (await fetch(`${url}/api/v1/eth2/sign/${pubkey}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status;
     const key = testKey(7001);
     const pubkey = key.pubkey.toLowerCase();
     const imported = { metadata: { interchange_format_version: "5", genesis_validators_root: MAINNET.genesisValidatorsRoot }, data: [{ pubkey, signed_blocks: [], signed_attestations: [{ source_epoch: "20", target_epoch: "21" }] }] };
@@ -69,8 +72,8 @@ test("import with slashing protection, sign, delete returning the history: on Po
     assert.deepEqual(again.statuses.map((s) => s.status), ["not_active"]);
     assert.equal((JSON.parse(again.slashingProtection) as { data: unknown[] }).data.length, 1);
   } finally {
-    await app.close();
-    await core.close();
+    await app?.close();
+    await core?.close();
     dir.cleanup();
   }
 });

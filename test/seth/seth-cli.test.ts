@@ -109,8 +109,8 @@ describe("bulwark seth (CLI, a real signer, a JSON-RPC test chain)", { skip }, (
     const state = makeBeaconState([{ pubkey, withdrawalCredentials: toHex(credentials(getAddress(seth))), balance, activationEpoch: 10, ...fields }], { filler: 3, slot: epoch * 32 });
     const header = { slot: BigInt(state.slot), proposerIndex: 5n, parentRoot: toHex(0xabn, { size: 32 }), bodyRoot: toHex(0xcdn, { size: 32 }) };
     const beacon = await startBeaconNode(state, "electra", header, BigInt(chain.pendingTimestamp));
-    await chain.mine({ parentBeaconBlockRoot: beacon.root });
     try {
+      await chain.mine({ parentBeaconBlockRoot: beacon.root });
       return await work(beacon.url);
     } finally {
       await beacon.close();

@@ -45,16 +45,22 @@ export function identityAccount(label: string): PrivateKeyAccount {
 
 export async function startSethWorld(): Promise<SethWorld> {
   const chain = await TestChain.start();
-  const clients = chainClients(chain, await chain.serve());
-  const address = (i: number) => getAddress(chain.accounts[i]!.address);
-  const { registry, seth } = await deploySeth(clients.publicClient, clients.wallet(DEPLOYER), {
-    depositContract: DEPOSIT_CONTRACT_ADDRESS,
-    registrar: address(REGISTRAR),
-    genesisValidatorsRoot: HOODI.genesisValidatorsRoot as Hex,
-  });
-  const identity = identityAccount("main");
-  await registryCall(clients.publicClient, clients.wallet(REGISTRAR), registry, "register", [identity.address, keccak256(toHex("evidence")), keccak256(toHex("measurements"))]);
-  return { chain, clients, registry, seth, identity, address, wallet: (i) => clients.wallet(i) };
+  // The chain's RPC server is up from here: a failed deployment closes it (the caller gets no world to close).
+  try {
+    const clients = chainClients(chain, await chain.serve());
+    const address = (i: number) => getAddress(chain.accounts[i]!.address);
+    const { registry, seth } = await deploySeth(clients.publicClient, clients.wallet(DEPLOYER), {
+      depositContract: DEPOSIT_CONTRACT_ADDRESS,
+      registrar: address(REGISTRAR),
+      genesisValidatorsRoot: HOODI.genesisValidatorsRoot as Hex,
+    });
+    const identity = identityAccount("main");
+    await registryCall(clients.publicClient, clients.wallet(REGISTRAR), registry, "register", [identity.address, keccak256(toHex("evidence")), keccak256(toHex("measurements"))]);
+    return { chain, clients, registry, seth, identity, address, wallet: (i) => clients.wallet(i) };
+  } catch (err) {
+    await chain.close();
+    throw err;
+  }
 }
 
 export function credentials(address: Address, prefix = 0x02): Uint8Array {

@@ -16,13 +16,15 @@ import { lodestarExitSigningRoot, startBeaconStandIn } from "./exit-beacon.js";
 const scratch = new Scratch();
 after(() => scratch.cleanup());
 
-test("pre-signs once the beacon node knows the validator, then the whole key is gone", async () => {
+test("pre-signs once the beacon node knows the validator, then the whole key is gone", async (t) => {
   const operators = await Promise.all([1, 2, 3, 4].map(() => makeOperator(scratch)));
   const aggregator = makeAggregator(scratch);
   const created = await makePool(scratch, aggregator, operators);
   const composite = created.pool.compositePublicKey;
   const validators: Record<number, string> = {};
   const beacon = await startBeaconStandIn(HOODI, validators);
+  // Closed even if the pre-signer fails to start, before the try below.
+  t.after(() => beacon.close());
   const lines: Array<{ msg: string }> = [];
   const logger = pino(
     { level: "info" },
@@ -52,6 +54,5 @@ test("pre-signs once the beacon node knows the validator, then the whole key is 
     assert.ok(lines.some((l) => /the whole validator key is destroyed/.test(l.msg)));
   } finally {
     presigner.stop();
-    await beacon.close();
   }
 });

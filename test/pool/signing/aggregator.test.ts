@@ -288,7 +288,9 @@ describe("pool aggregator with a lying participant", () => {
     const c = await startCluster({ honest: [1, 2] });
     const liars: Array<Awaited<ReturnType<typeof startMisbehaving>>> = [];
     try {
-      liars.push(await startMisbehaving(c.pool, 3, "other-share"), await startMisbehaving(c.pool, 4, "wrong-root"));
+      // One push each: in push(await a, await b), a failing b leaves a running and never pushed.
+      liars.push(await startMisbehaving(c.pool, 3, "other-share"));
+      liars.push(await startMisbehaving(c.pool, 4, "wrong-root"));
       const { status, json, text } = await c.aggregator.sign(attestationCase(90, 91).body);
       assert.equal(status, 503, text);
       assert.equal(json.signature, undefined);

@@ -103,38 +103,45 @@ export async function startParticipant(
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: network.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
   const core = new SigningCore({ network, store, signingThreads: 1, observer: metrics, policy: testPolicy(network, options.policy) });
-  const share = test.split.shares[id - 1]!;
-  const { keys, accounts } = prepareShares(network, [{ pool: test.pool, participantId: id, shareSecret: Uint8Array.from(share.secretKey) }]);
-  core.addKeys(keys);
-  const app = buildParticipantApp({
-    core,
-    network,
-    accounts,
-    tokens: new Map([[test.composite, options.token ?? test.tokens.get(id)!]]),
-    metrics,
-    logger: pino({ level: "silent" }),
-  });
-  const running: RunningParticipant = {
-    id,
-    url: test.pool.participants[id - 1]!.endpoint,
-    app,
-    core,
-    store,
-    signRequests: 0,
-    async stop() {
-      if (app.server.listening) await closeNow(app);
-    },
-    async close() {
-      await running.stop();
-      await core.close();
-      dir.cleanup();
-    },
-  };
-  app.addHook("onRequest", async (request) => {
-    if (request.method === "POST" && request.url.startsWith("/api/v1/eth2/distributed/sign/")) running.signRequests++;
-  });
-  await app.listen({ host: "127.0.0.1", port: test.ports[id - 1]! });
-  return running;
+  // From here on a failure (the port taken, say) closes the core and its store: nobody else can.
+  try {
+    const share = test.split.shares[id - 1]!;
+    const { keys, accounts } = prepareShares(network, [{ pool: test.pool, participantId: id, shareSecret: Uint8Array.from(share.secretKey) }]);
+    core.addKeys(keys);
+    const app = buildParticipantApp({
+      core,
+      network,
+      accounts,
+      tokens: new Map([[test.composite, options.token ?? test.tokens.get(id)!]]),
+      metrics,
+      logger: pino({ level: "silent" }),
+    });
+    const running: RunningParticipant = {
+      id,
+      url: test.pool.participants[id - 1]!.endpoint,
+      app,
+      core,
+      store,
+      signRequests: 0,
+      async stop() {
+        if (app.server.listening) await closeNow(app);
+      },
+      async close() {
+        await running.stop();
+        await core.close();
+        dir.cleanup();
+      },
+    };
+    app.addHook("onRequest", async (request) => {
+      if (request.method === "POST" && request.url.startsWith("/api/v1/eth2/distributed/sign/")) running.signRequests++;
+    });
+    await app.listen({ host: "127.0.0.1", port: test.ports[id - 1]! });
+    return running;
+  } catch (err) {
+    await core.close();
+    dir.cleanup();
+    throw err;
+  }
 }
 
 export interface RunningAggregator {
@@ -156,16 +163,23 @@ export async function startAggregator(
   const dir = tempDir("bulwark-aggregator-");
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
-  const aggregator = await PoolAggregator.create({
-    network: MAINNET,
-    store,
-    pool: test.pool,
-    tokens: options.tokens ?? test.tokens,
-    deadlineMs: options.deadlineMs ?? 2000,
-    ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
-    observer: new PoolMetrics(metrics.registry),
-    policy: testPolicy(MAINNET, options.policy),
-  });
+  let aggregator: PoolAggregator;
+  try {
+    aggregator = await PoolAggregator.create({
+      network: MAINNET,
+      store,
+      pool: test.pool,
+      tokens: options.tokens ?? test.tokens,
+      deadlineMs: options.deadlineMs ?? 2000,
+      ...(options.cacheSize !== undefined ? { cacheSize: options.cacheSize } : {}),
+      observer: new PoolMetrics(metrics.registry),
+      policy: testPolicy(MAINNET, options.policy),
+    });
+  } catch (err) {
+    await store.close();
+    dir.cleanup();
+    throw err;
+  }
   const app = buildApp({
     core: aggregator,
     metrics,
@@ -173,7 +187,14 @@ export async function startAggregator(
     bodyLimit: 1_048_576,
     hostAllowList: ["127.0.0.1", "localhost"],
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    await app.listen({ host: "127.0.0.1", port: 0 });
+  } catch (err) {
+    // The aggregator closes its store too.
+    await aggregator.close();
+    dir.cleanup();
+    throw err;
+  }
   const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -215,8 +236,19 @@ export async function startCluster(
 ): Promise<Cluster> {
   const pool = await makePool(3, 4);
   const ids = options.honest ?? [1, 2, 3, 4];
-  const participants = await Promise.all(ids.map((id) => startParticipant(pool, id, { policy: options.participantPolicy ?? {} })));
-  const aggregator = await startAggregator(pool, { deadlineMs: options.deadlineMs ?? 2000, policy: options.aggregatorPolicy ?? {} });
+  // A participant or the aggregator that fails to start must not leave the others up: the caller
+  // gets no cluster to close, so they would listen until the file's process is ended.
+  const starts = await Promise.allSettled(ids.map((id) => startParticipant(pool, id, { policy: options.participantPolicy ?? {} })));
+  const participants = starts.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  let aggregator: RunningAggregator;
+  try {
+    const failed = starts.find((s) => s.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    aggregator = await startAggregator(pool, { deadlineMs: options.deadlineMs ?? 2000, policy: options.aggregatorPolicy ?? {} });
+  } catch (err) {
+    await Promise.all(participants.map((p) => p.close()));
+    throw err;
+  }
   return {
     pool,
     participants,

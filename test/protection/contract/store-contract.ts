@@ -156,8 +156,10 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
     test("checkAndRecordWith: the work gets the group's decisions, and its result comes back once the records are durable", async () => {
       const database = await backend.freshDatabase();
       const store = await backend.open(database, GVR);
-      const other = await backend.open(database, GVR);
+      // Opened inside the try: if the second open fails, the first store is still closed.
+      let other: ProtectionStore | undefined;
       try {
+        other = await backend.open(database, GVR);
         const seen: string[][] = [];
         const first = store.checkAndRecordWith([att(1, 2, 1), att(1, 2, 2)], (decisions) => (seen.push(summarise(decisions)), "signed"));
         const second = store.checkAndRecordWith([att(1, 2, 1)], async (decisions) => (seen.push(summarise(decisions)), "repeat signed"));
@@ -172,7 +174,7 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
         await assert.rejects(store.checkAndRecordWith([att(2, 3, 1)], () => Promise.reject(new Error("signing failed"))), /signing failed/);
         assert.deepEqual(summarise(await other.checkAndRecord([att(2, 3, 2)])), ["double-vote"]);
       } finally {
-        await other.close();
+        await other?.close();
         await store.close();
       }
     });
@@ -302,23 +304,28 @@ export function describeProtectionStore(name: string, backend: ProtectionBackend
 
     test("export then import into a fresh database refuses exactly what the original refuses", async () => {
       const original = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
-      const copy = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
+      // Opened inside the try: if the second open fails, the first store is still closed.
+      let copy: ProtectionStore | undefined;
       try {
+        copy = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
         await exportImportProperty(original, copy, nextRun, backend.propertyRuns.exportImport);
       } finally {
         await original.close();
-        await copy.close();
+        await copy?.close();
       }
     });
 
     test("prune never allows what the unpruned history refuses", async () => {
       const original = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
-      const pruned = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
+      // Opened inside the try: if the second open fails, the first store is still closed.
+      let pruned: ProtectionStore | undefined;
       try {
-        assertCoverage(await pruneProperty(() => ({ original, pruned }), nextRun, backend.propertyRuns.prune)());
+        pruned = await backend.open(await backend.freshDatabase(), PROPERTY_GVR, { concurrency: 2 });
+        const pair = { original, pruned };
+        assertCoverage(await pruneProperty(() => pair, nextRun, backend.propertyRuns.prune)());
       } finally {
         await original.close();
-        await pruned.close();
+        await pruned?.close();
       }
     });
 
