@@ -163,7 +163,9 @@ export async function startAggregator(
   const dir = tempDir("bulwark-aggregator-");
   const store = SqliteProtectionStore.open({ dataDir: dir.path, genesisValidatorsRoot: MAINNET.genesisValidatorsRoot });
   const metrics = new SignerMetrics();
-  let aggregator: PoolAggregator;
+  let aggregator: PoolAggregator | undefined;
+  let app: FastifyInstance;
+  // A failed start closes what it opened (the aggregator closes its store too): the caller gets nothing to close.
   try {
     aggregator = await PoolAggregator.create({
       network: MAINNET,
@@ -175,23 +177,16 @@ export async function startAggregator(
       observer: new PoolMetrics(metrics.registry),
       policy: testPolicy(MAINNET, options.policy),
     });
-  } catch (err) {
-    await store.close();
-    dir.cleanup();
-    throw err;
-  }
-  const app = buildApp({
-    core: aggregator,
-    metrics,
-    logger: pino({ level: "silent" }),
-    bodyLimit: 1_048_576,
-    hostAllowList: ["127.0.0.1", "localhost"],
-  });
-  try {
+    app = buildApp({
+      core: aggregator,
+      metrics,
+      logger: pino({ level: "silent" }),
+      bodyLimit: 1_048_576,
+      hostAllowList: ["127.0.0.1", "localhost"],
+    });
     await app.listen({ host: "127.0.0.1", port: 0 });
   } catch (err) {
-    // The aggregator closes its store too.
-    await aggregator.close();
+    await (aggregator ?? store).close();
     dir.cleanup();
     throw err;
   }
